@@ -1,0 +1,45 @@
+# torchlab: `make demo` and `make test` are all a new user needs (they install what is missing first).
+BUILD ?= build
+TORCH ?= system
+BUILD_TYPE ?= Release
+JOBS ?= $(shell nproc)
+
+ifeq ($(TORCH),python)
+  TORCH_PREFIX := -DCMAKE_PREFIX_PATH=$(shell python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
+  CUDA_FLAGS := $(shell python3 -c 'import torch;print("-DUSE_C10D_NCCL=ON" if torch.cuda.is_available() else "")')
+endif
+GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+
+.PHONY: all setup setup-test setup-bench configure build demo test bench format clean
+
+all: build
+
+setup:
+	@scripts/setup.sh build
+setup-test:
+	@scripts/setup.sh test
+setup-bench:
+	@scripts/setup.sh bench
+
+$(BUILD)/build.ninja $(BUILD)/Makefile:
+	cmake -S . -B $(BUILD) $(GENERATOR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(TORCH_PREFIX) $(CUDA_FLAGS) $(CMAKE_ARGS)
+
+configure: $(BUILD)/$(if $(GENERATOR),build.ninja,Makefile)
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: setup build
+	$(BUILD)/torchlab demo
+
+test: setup-test build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+bench: setup-bench build
+	bench/run.sh $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.h')
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,50 @@
+#pragma once
+// Subcommand registry: each file in commands/ registers itself; main() builds the CLI from the registry.
+#include <CLI/CLI.hpp>
+#include <torch/types.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace torchlab::cli {
+
+// Flags every compute command takes.
+struct Common {
+  std::string device = "auto";
+  uint64_t seed = 42;
+  int threads = 0;
+};
+void add_common(CLI::App& app, Common& common);
+// Applies --threads and --seed, resolves --device (a UserError when it cannot be had).
+torch::Device apply_common(const Common& common);
+
+struct Command {
+  std::string name;
+  std::string description;
+  std::function<void(CLI::App&)> setup;  // adds flags/subcommands and the callback
+  int order;
+};
+std::vector<Command>& commands();
+
+struct Register {
+  Register(std::string name, std::string description, std::function<void(CLI::App&)> setup, int order = 100) {
+    commands().push_back({std::move(name), std::move(description), std::move(setup), order});
+  }
+};
+
+// Steps of `torchlab demo`, in order: each later part adds its own.
+struct DemoStep {
+  std::string title;
+  std::function<void(const torch::Device&)> run;
+  int order;
+  std::string try_next;  // commands to suggest at the end
+};
+std::vector<DemoStep>& demo_steps();
+struct RegisterDemo {
+  RegisterDemo(std::string title, std::function<void(const torch::Device&)> run, int order, std::string try_next) {
+    demo_steps().push_back({std::move(title), std::move(run), order, std::move(try_next)});
+  }
+};
+
+}  // namespace torchlab::cli
