@@ -26,7 +26,7 @@ void add_common(CLI::App& app, Common& common) {
   app.add_option("--device", common.device, "auto | cpu | cuda | cuda:N (auto = CUDA when available)")
       ->capture_default_str();
   app.add_option("--seed", common.seed, "random seed")->capture_default_str();
-  app.add_option("--threads", common.threads, "intra-op CPU threads (0 = libtorch's default)")
+  app.add_option("--threads", common.threads, "intra-op CPU threads (0 = one per logical CPU)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
 }

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <thread>
+
 #include "torchlab/core/error.h"
 
 namespace torchlab {
@@ -38,7 +40,8 @@ void seed_everything(uint64_t seed) {
 
 void set_threads(int n) {
   if (n < 0) throw UserError("--threads " + std::to_string(n) + ": must be 0 (default) or a positive count");
-  if (n > 0) torch::set_num_threads(n);
+  // libtorch's OpenMP default can be 1 on small VMs; 0 means every logical CPU, as the user would expect.
+  torch::set_num_threads(n > 0 ? n : std::max(1u, std::thread::hardware_concurrency()));
 }
 
 }  // namespace torchlab

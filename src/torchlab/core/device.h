@@ -12,7 +12,7 @@ torch::Device resolve_device(const std::string& spec);
 // Seeds torch (CPU and CUDA) so runs are reproducible; the C++ engines a task owns are seeded from the same value.
 void seed_everything(uint64_t seed);
 
-// Sets intra-op threads when n > 0.
+// Sets intra-op threads; 0 means one per logical CPU.
 void set_threads(int n);
 
 }  // namespace torchlab
