@@ -41,12 +41,12 @@ struct CheckpointPolicy {
   int64_t every_steps = 0;  // 0 = off
   bool every_epoch = true;
   int keep_last = 3;        // older step checkpoints are deleted (the best one is kept apart)
-  std::string best_metric;  // e.g. "valid_loss"; empty = no best checkpoint
+  std::string best_metric;  // a validation metric, e.g. "loss" or "accuracy"; empty = no best checkpoint
   Mode best_mode = Mode::Min;
 };
 
 struct EarlyStopping {
-  std::string metric;  // empty = off; a validation metric name
+  std::string metric;  // empty = off; a validation metric name ("loss", "accuracy", ...)
   Mode mode = Mode::Min;
   int patience = 3;    // validations without improvement before stopping
   double min_delta = 0;
@@ -76,7 +76,7 @@ struct EpochEnd {
   int64_t epoch;
   int64_t step;
   double train_loss;                    // mean over the epoch
-  std::map<std::string, double> valid;  // validation metrics ("valid_loss", ...), empty without validation
+  std::map<std::string, double> valid;  // validation metrics ("loss", "accuracy", ...), empty without validation
 };
 
 // Counters saved in every checkpoint.
@@ -123,6 +123,7 @@ class Learner {
 
   void save_checkpoint(const std::filesystem::path& path);
   void load_checkpoint(const Checkpoint& ckpt);
+  Checkpoint load_checkpoint_file(const std::filesystem::path& path) const;  // checks the kind
 
   const Progress& progress() const { return progress_; }
   RunDir& run() { return run_; }

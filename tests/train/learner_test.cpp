@@ -1,0 +1,265 @@
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "support/test_support.h"
+#include "torchlab/core/error.h"
+#include "torchlab/train/interrupt.h"
+#include "torchlab/train/learner.h"
+#include "toy.h"
+
+using namespace torchlab;
+using namespace torchlab::train;
+using testing_support::TempDir;
+using toy::Source;
+
+namespace {
+
+struct Trained {
+  std::vector<torch::Tensor> params;
+  Progress progress;
+};
+
+LearnerOptions quiet_options(int64_t epochs) {
+  LearnerOptions o;
+  o.epochs = epochs;
+  o.quiet = true;
+  o.write_report = false;
+  o.log_every_steps = 5;
+  return o;
+}
+
+// Trains the toy task in `dir`; with resume=true continues the run found there.
+Trained train(const std::filesystem::path& root, const std::string& name, LearnerOptions options, bool resume,
+              Source* valid = nullptr) {
+  torch::manual_seed(123);
+  auto net = toy::model();
+  auto adam = std::make_shared<torch::optim::Adam>(net->parameters(), torch::optim::AdamOptions(0.01));
+  auto run = resume ? RunDir::open(root / name) : RunDir::create(root, name, "toy", false, {{"task", "toy"}});
+  Learner learner(run, net, adam, options);
+  toy::wire(learner, net);
+  if (resume) EXPECT_TRUE(learner.resume());
+  toy::Source data(200, 16, 7);
+  learner.fit(data, valid);
+  Trained t;
+  for (auto& p : net->parameters()) t.params.push_back(p.detach().clone());
+  t.progress = learner.progress();
+  return t;
+}
+
+}  // namespace
+
+TEST(Learner, ResumeIsBitIdenticalToAnUninterruptedRun) {
+  TempDir dir;
+  const auto full = train(dir.path(), "full", quiet_options(3), false);
+  EXPECT_EQ(full.progress.step, 3 * 12);
+  for (int64_t stop : {5, 12, 29}) {  // mid-epoch, at an epoch boundary, late in the last epoch
+    const std::string name = "stopped" + std::to_string(stop);
+    auto first = quiet_options(3);
+    first.max_steps = stop;
+    const auto part = train(dir.path(), name, first, false);
+    EXPECT_EQ(part.progress.step, stop);
+    const auto resumed = train(dir.path(), name, quiet_options(3), true);
+    EXPECT_EQ(resumed.progress.step, full.progress.step);
+    ASSERT_EQ(resumed.params.size(), full.params.size());
+    for (size_t i = 0; i < full.params.size(); ++i)
+      EXPECT_TRUE(torch::equal(resumed.params[i], full.params[i])) << "stop " << stop << " param " << i;
+  }
+}
+
+TEST(Learner, WritesMetricsConfigAndKeepsLastKCheckpoints) {
+  TempDir dir;
+  auto o = quiet_options(4);
+  o.checkpoints.keep_last = 2;
+  Source valid(64, 16, 9);
+  train(dir.path(), "r", o, false, &valid);
+  auto run = RunDir::open(dir / "r");
+  EXPECT_EQ(run.config()["task"], "toy");
+  const auto list = run.checkpoints();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].filename(), "step-000000000036.ckpt");
+  EXPECT_EQ(list[1].filename(), "step-000000000048.ckpt");
+  int train_rows = 0, valid_rows = 0;
+  for (const auto& row : run.read_metrics()) {
+    ASSERT_TRUE(row.contains("step") && row.contains("epoch") && row.contains("split") && row.contains("loss"));
+    train_rows += row["split"] == "train";
+    valid_rows += row["split"] == "valid";
+  }
+  EXPECT_EQ(train_rows, 48 / 5);
+  EXPECT_EQ(valid_rows, 4);
+}
+
+TEST(Learner, KeepsTheBestCheckpointByAValidationMetric) {
+  TempDir dir;
+  auto o = quiet_options(3);
+  o.checkpoints.keep_last = 1;
+  o.checkpoints.best_metric = "loss";
+  Source valid(64, 16, 9);
+  train(dir.path(), "r", o, false, &valid);
+  auto run = RunDir::open(dir / "r");
+  std::vector<double> losses;
+  for (const auto& row : run.read_metrics())
+    if (row["split"] == "valid") losses.push_back(row["loss"]);
+  ASSERT_EQ(losses.size(), 3u);
+  const auto best_epoch = std::min_element(losses.begin(), losses.end()) - losses.begin() + 1;
+  auto best = load_checkpoint(run.checkpoints_dir() / "best.ckpt", "toy");
+  EXPECT_EQ(best.meta["progress"]["step"], best_epoch * 12);
+  EXPECT_DOUBLE_EQ(best.meta["progress"]["best"].get<double>(), losses[best_epoch - 1]);
+}
+
+TEST(Learner, EarlyStoppingStopsAfterPatience) {
+  TempDir dir;
+  auto net = toy::model();
+  auto sgd = std::make_shared<torch::optim::SGD>(net->parameters(), torch::optim::SGDOptions(0.01));
+  auto o = quiet_options(50);
+  o.early_stopping.metric = "score";
+  o.early_stopping.mode = Mode::Max;
+  o.early_stopping.patience = 2;
+  Learner learner(RunDir::create(dir.path(), "r", "toy", false, {}), net, sgd, o);
+  toy::wire(learner, net);
+  int validations = 0;
+  // The score improves for 3 validations and then gets worse: stop after 3 + 2 validations.
+  learner.valid_step = [&](const Batch& b) {
+    StepResult r;
+    r.value = 0;
+    const int v = validations;
+    r.metrics["score"] = v < 3 ? v : 3 - v;
+    return r;
+  };
+  learner.on_epoch_end = [&](const EpochEnd&) { ++validations; };
+  Source data(64, 16, 1), valid(16, 16, 2);
+  learner.fit(data, &valid);
+  EXPECT_TRUE(learner.progress().stopped_early);
+  EXPECT_EQ(validations, 5);
+  EXPECT_EQ(learner.progress().step, 5 * 4);
+}
+
+TEST(Learner, ClipsByValueAndByGlobalNorm) {
+  auto a = torch::zeros({2}, torch::requires_grad());
+  auto b = torch::zeros({1}, torch::requires_grad());
+  a.mutable_grad() = torch::tensor({3.0f, -0.2f});
+  b.mutable_grad() = torch::tensor({-4.0f});
+  clip_grad_value({a, b}, 0.5);
+  EXPECT_TRUE(torch::allclose(a.grad(), torch::tensor({0.5f, -0.2f})));
+  EXPECT_TRUE(torch::allclose(b.grad(), torch::tensor({-0.5f})));
+  a.mutable_grad() = torch::tensor({3.0f, 0.0f});
+  b.mutable_grad() = torch::tensor({4.0f});  // global norm 5
+  const double norm = clip_grad_norm({a, b}, 1.0);
+  EXPECT_NEAR(norm, 5.0, 1e-6);
+  EXPECT_NEAR(a.grad()[0].item<float>(), 0.6f, 1e-5);
+  EXPECT_NEAR(b.grad()[0].item<float>(), 0.8f, 1e-5);
+  a.mutable_grad() = torch::tensor({0.3f, 0.0f});
+  b.mutable_grad() = torch::tensor({0.4f});
+  clip_grad_norm({a, b}, 1.0);  // under the limit: unchanged
+  EXPECT_NEAR(b.grad()[0].item<float>(), 0.4f, 1e-7);
+}
+
+TEST(Learner, LearningRateScheduleIsApplied) {
+  TempDir dir;
+  auto net = toy::model();
+  auto sgd = std::make_shared<torch::optim::SGD>(net->parameters(), torch::optim::SGDOptions(0.1));
+  auto o = quiet_options(1);
+  o.lr_schedule = [](int64_t step) { return 1.0 / (1 + step); };
+  Learner learner(RunDir::create(dir.path(), "r", "toy", false, {}), net, sgd, o);
+  toy::wire(learner, net);
+  Source data(64, 16, 1);
+  learner.fit(data);
+  EXPECT_NEAR(sgd->param_groups()[0].options().get_lr(), 0.1 / 4, 1e-12);  // the 4th step used step index 3
+}
+
+TEST(Learner, FallsBackToThePreviousCheckpointWhenTheNewestIsCorrupt) {
+  TempDir dir;
+  auto o = quiet_options(2);
+  train(dir.path(), "r", o, false);
+  auto run = RunDir::open(dir / "r");
+  auto list = run.checkpoints();
+  ASSERT_EQ(list.size(), 2u);
+  auto bytes = testing_support::read_text(list.back());
+  testing_support::write_text(list.back(), bytes.substr(0, bytes.size() / 3));
+  auto net = toy::model();
+  auto adam = std::make_shared<torch::optim::Adam>(net->parameters(), torch::optim::AdamOptions(0.01));
+  Learner learner(run, net, adam, o);
+  toy::wire(learner, net);
+  testing::internal::CaptureStderr();
+  ASSERT_TRUE(learner.resume());
+  const auto err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(learner.progress().step, 12);
+  EXPECT_NE(err.find("warning"), std::string::npos);
+  testing_support::write_text(list.front(), "junk");
+  Learner again(run, net, adam, o);
+  toy::wire(again, net);
+  testing::internal::CaptureStderr();
+  EXPECT_THROW(again.resume(), UserError);
+  testing::internal::GetCapturedStderr();
+}
+
+TEST(RunDir, RefusesAnExistingRunUnlessOverwrite) {
+  TempDir dir;
+  RunDir::create(dir.path(), "r", "toy", false, {{"a", 1}});
+  try {
+    RunDir::create(dir.path(), "r", "toy", false, {{"a", 2}});
+    FAIL();
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("--resume"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("--overwrite"), std::string::npos);
+  }
+  auto run = RunDir::create(dir.path(), "r", "toy", true, {{"a", 2}});
+  EXPECT_EQ(run.config()["a"], 2);
+  EXPECT_THROW(check_same_config({{"hidden", 256}}, {{"hidden", 128}}, {"hidden"}, run.dir()), UserError);
+  EXPECT_NO_THROW(check_same_config({{"hidden", 256}}, {{"hidden", 256}}, {"hidden"}, run.dir()));
+  auto generated = RunDir::create(dir.path(), "", "toy", false, {});
+  EXPECT_EQ(generated.name().rfind("toy-", 0), 0u);
+}
+
+// Child half of the SIGINT test: trains slowly until interrupted.
+TEST(LearnerChild, TrainUntilInterrupted) {
+  const char* root = std::getenv("TORCHLAB_TEST_SIGINT_ROOT");
+  if (!root) GTEST_SKIP() << "helper run by Learner.SigintWritesACheckpointAndExits130";
+  auto net = toy::model();
+  auto adam = std::make_shared<torch::optim::Adam>(net->parameters(), torch::optim::AdamOptions(0.01));
+  auto o = quiet_options(1000);
+  o.resume_hint = "resume-me";
+  Learner learner(RunDir::create(root, "r", "toy", false, {}), net, adam, o);
+  toy::wire(learner, net);
+  auto step = learner.train_step;
+  learner.train_step = [step](const Batch& b) {
+    usleep(2000);
+    return step(b);
+  };
+  Source data(200, 16, 7);
+  try {
+    learner.fit(data);
+  } catch (const Interrupted& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    std::fflush(stderr);
+    _exit(130);
+  }
+  _exit(0);
+}
+
+TEST(Learner, SigintWritesACheckpointAndExits130) {
+  TempDir dir;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    setenv("TORCHLAB_TEST_SIGINT_ROOT", dir.path().c_str(), 1);
+    execl("/proc/self/exe", "child", "--gtest_filter=LearnerChild.TrainUntilInterrupted", nullptr);
+    _exit(127);
+  }
+  // Wait until training is under way (the run directory exists and a few steps ran).
+  for (int i = 0; i < 200 && !std::filesystem::exists(dir / "r" / "metrics.jsonl"); ++i) usleep(20000);
+  usleep(300000);
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  auto run = RunDir::open(dir / "r");
+  ASSERT_EQ(run.checkpoints().size(), 1u);
+  auto net = toy::model();
+  auto adam = std::make_shared<torch::optim::Adam>(net->parameters(), torch::optim::AdamOptions(0.01));
+  Learner learner(run, net, adam, quiet_options(1000));
+  toy::wire(learner, net);
+  ASSERT_TRUE(learner.resume());
+  EXPECT_GT(learner.progress().step, 0);
+}
