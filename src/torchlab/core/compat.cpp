@@ -24,12 +24,9 @@ nlohmann::json cuda_devices() {
 
 int64_t cuda_peak_memory(int device) {
 #ifdef TORCHLAB_WITH_CUDA
-#if TORCHLAB_TORCH_2
   const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device);
-#else
-  const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device);
-#endif
-  return stats.allocated_bytes[static_cast<size_t>(c10::cuda::CUDACachingAllocator::StatType::AGGREGATE)].peak;
+  // Index 0 is StatType::AGGREGATE; the enum moved namespaces between 1.13 and 2.x.
+  return stats.allocated_bytes[0].peak;
 #else
   (void)device;
   return 0;
