@@ -59,7 +59,7 @@ def main():
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), TORCHLAB_BENCH_THREADS=str(args.threads))
     cpp = os.path.join(args.build, "torchlab_bench")
     names = subprocess.run([cpp, "--list"], capture_output=True, text=True, check=True).stdout.split()
-    python = "/usr/bin/python3"
+    python = os.environ.get("TORCHLAB_BENCH_PYTHON", sys.executable)
     rows = []
     print("%-34s %16s %16s %8s %10s %10s" % ("workload", "torchlab", "PyTorch (Python)", "ratio", "RSS tl", "RSS py"))
     for name in names:
