@@ -20,18 +20,21 @@ struct DashboardState {
   int64_t step_in_epoch = 0;
   int64_t steps_per_epoch = 0;
   int64_t global_step = 0;
-  int64_t max_steps = 0;  // 0 = by epochs
+  int64_t max_steps = 0;   // 0 = by epochs
+  int64_t first_step = 0;  // global_step when this process started (non-zero after --resume): the ETA's base
   double loss = 0;
-  double mean_loss = 0;      // over the current epoch
+  double mean_loss = 0;  // over the current epoch
   double items_per_s = 0;
   double elapsed_s = 0;
-  std::vector<double> loss_history;         // recent losses for the sparkline
-  std::map<std::string, double> metrics;    // current train metrics (epsilon, win rate, ...)
-  std::map<std::string, double> last_valid; // last validation metrics
+  std::vector<double> loss_history;          // recent losses for the sparkline
+  std::map<std::string, double> metrics;     // current train metrics (epsilon, win rate, ...)
+  std::map<std::string, double> last_valid;  // last validation metrics
   double rss_mb = 0;
   double device_mem_mb = 0;
 };
 
+// One block character (▁..█) per value, scaled from the smallest to the largest; more values than `width` are
+// averaged in `width` equal buckets so the line shows the whole history. Non-finite values draw as "×".
 std::string sparkline(const std::vector<double>& values, size_t width);
 
 class Dashboard {
@@ -50,8 +53,15 @@ class Dashboard {
   double log_interval_;
   double last_draw_ = -1e9;
   bool finished_ = false;
+  bool interactive_ = false;
+  bool drawn_ = false;    // the TTY block is on screen
+  bool pending_ = false;  // last_ has not been shown yet
+  DashboardState last_;
 };
 
+// Resident memory of this process (VmRSS of /proc/self/status), 0 where unknown.
 double current_rss_mb();
+// Peak memory allocated on a "cuda:N" device in MB; 0 for the CPU or a build without CUDA.
+double device_memory_mb(const std::string& device);
 
 }  // namespace torchlab::train
