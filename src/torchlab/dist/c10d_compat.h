@@ -1,0 +1,30 @@
+#pragma once
+// c10d differences between Debian's libtorch 1.13 and pip's libtorch 2.x, kept in one place. Include only from .cpp
+// files: these headers are heavy.
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+#include "torchlab/core/compat.h"
+
+#ifdef TORCHLAB_HAVE_GLOO
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#endif
+#ifdef TORCHLAB_HAVE_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
+
+namespace torchlab::dist::compat {
+
+// The process-group interface the concrete Gloo and NCCL classes implement: ProcessGroup in 1.13, Backend in 2.x.
+#if TORCHLAB_TORCH_2
+using Backend = c10d::Backend;
+#else
+using Backend = c10d::ProcessGroup;
+#endif
+
+// A TCPStore server (rank 0) or client. 2.x takes a socket we bound ourselves, so the server listens on `host` only;
+// 1.13's server always listens on every interface of the port.
+c10::intrusive_ptr<c10d::TCPStore> make_tcp_store(const std::string& host, int port, bool server, int world_size,
+                                                  std::chrono::milliseconds timeout);
+
+}  // namespace torchlab::dist::compat
