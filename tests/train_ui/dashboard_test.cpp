@@ -183,6 +183,21 @@ TEST(DashboardLog, LongIntervalLeavesOnlyMessagesAndTheFinalLine) {
   EXPECT_EQ(capture.stop(), "Epoch: 2, loss: 0.457\n" + Dashboard::render_line(s) + "\n");
 }
 
+TEST(DashboardLog, MeasuresMemoryTheCallerLeftOut) {
+  ConsoleMode mode(false, "0");
+  StderrCapture capture;
+  auto s = sample_state();
+  s.rss_mb = 0;
+  {
+    Dashboard dash;
+    dash.update(s);
+  }
+  const std::string out = capture.stop();
+  const size_t at = out.find("  rss ");
+  ASSERT_NE(at, std::string::npos) << out;
+  EXPECT_GT(std::stod(out.substr(at + 6)), 1.0) << out;
+}
+
 TEST(DashboardLog, QuietPrintsNothing) {
   ConsoleMode mode(false, "0");
   StderrCapture capture;

@@ -91,6 +91,12 @@ std::string fit_width(const std::string& block, size_t columns) {
   return out;
 }
 
+// Memory the caller left out is measured here, only when it is shown.
+void measure_memory(DashboardState& s) {
+  if (s.rss_mb <= 0) s.rss_mb = current_rss_mb();
+  if (s.device_mem_mb <= 0) s.device_mem_mb = device_memory_mb(s.device);
+}
+
 size_t terminal_columns() {
   winsize ws{};
   if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col - 1;
@@ -190,15 +196,15 @@ void Dashboard::update(const DashboardState& state) {
   last_ = state;
   pending_ = true;
   const double now = now_s();
+  if (now - last_draw_ < (interactive_ ? kRedrawInterval : log_interval_)) return;
+  measure_memory(last_);
   auto& console = Console::get();
   if (interactive_) {
-    if (now - last_draw_ < kRedrawInterval) return;
     if (!drawn_) console.err("\033[?25l");  // hide the cursor while the block redraws; restore() shows it
-    console.live(fit_width(render_block(state), terminal_columns()));
+    console.live(fit_width(render_block(last_), terminal_columns()));
     drawn_ = true;
   } else {
-    if (now - last_draw_ < log_interval_) return;
-    console.err(render_line(state) + "\n");
+    console.err(render_line(last_) + "\n");
   }
   last_draw_ = now;
   pending_ = false;
@@ -214,6 +220,7 @@ void Dashboard::finish() {
   finished_ = true;
   if (quiet_) return;
   auto& console = Console::get();
+  if (pending_) measure_memory(last_);
   if (interactive_) {
     // The final view stays on screen as plain text; the live block ends.
     if (drawn_ || pending_) {
