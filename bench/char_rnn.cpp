@@ -1,0 +1,56 @@
+// char_rnn/tch_preset_train_chars: training throughput of tch-rs's char-rnn configuration (bytes, one LSTM layer of
+// 256, Adam lr 0.01, per-value gradient clip 0.5, batch 256 x 180 characters) on Moby-Dick, full steps (forward,
+// backward, clip, Adam). bench/reference/char_rnn.py runs the same in PyTorch Python with torch.nn.LSTM on one-hot.
+#include <torch/torch.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+
+#include "harness.h"
+#include "torchlab/core/atomic_file.h"
+#include "torchlab/text/corpus.h"
+#include "torchlab/text/model.h"
+#include "torchlab/text/windows.h"
+
+namespace {
+
+std::filesystem::path corpus_path() {
+  if (const char* p = std::getenv("TORCHLAB_CHAR_RNN_TEXT")) return p;
+  for (const auto& p : {std::filesystem::path("data/moby-dick.txt"),
+                        std::filesystem::canonical("/proc/self/exe").parent_path().parent_path() / "data/moby-dick.txt"})
+    if (std::filesystem::exists(p)) return p;
+  throw std::runtime_error("data/moby-dick.txt not found (run scripts/setup.sh, or set TORCHLAB_CHAR_RNN_TEXT)");
+}
+
+bench::Result tch_preset(int cuda) {
+  using namespace torchlab::text;
+  const int64_t seq = 180, batch = 256;
+  torch::manual_seed(42);
+  const auto device = cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  auto corpus = load_corpus(corpus_path(), VocabKind::Bytes, seq);
+  ModelOptions mo;
+  mo.vocab = corpus.vocab.size();
+  mo.hidden = 256;
+  CharRnn model(mo);
+  model->to(device);
+  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(0.01));
+  WindowSource windows(corpus.train, seq, batch, 42, true);
+  int64_t next = 0;
+  auto step = [&] {
+    auto w = windows.batch(next++ % windows.batches_per_epoch())[0].to(device);
+    adam.zero_grad();
+    auto loss = model->loss(w);
+    loss.backward();
+    for (auto& p : model->parameters()) p.grad().clamp_(-0.5, 0.5);
+    adam.step();
+    loss.item<double>();  // waits for the device, like printing the loss would
+  };
+  const auto secs = bench::time_runs(step, 4, 1);
+  return {static_cast<double>(batch * seq) / bench::median(secs), "chars/s", true,
+          std::string(model->fused_active() ? "fused LSTM" : "torch::nn::LSTM") + ", batch 256 x 180, median of 4 steps"};
+}
+
+bench::Register reg("char_rnn/tch_preset_train_chars", tch_preset);
+
+}  // namespace

@@ -1,0 +1,57 @@
+"""char_rnn/tch_preset_train_chars in PyTorch Python: tch-rs's char-rnn (bytes labelled in order of first appearance,
+one-hot input, torch.nn.LSTM of 256, linear to the labels, Adam lr 0.01, per-value gradient clip 0.5, batch 256 x 180)
+on data/moby-dick.txt; full training steps, characters per second."""
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+
+from common import median, report, time_runs
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def tch_preset(device):
+    seq, batch = 180, 256
+    torch.manual_seed(42)
+    path = os.environ.get("TORCHLAB_CHAR_RNN_TEXT", os.path.join(HERE, "..", "..", "data", "moby-dick.txt"))
+    data = open(path, "rb").read()
+    label_of = {}
+    for b in data:
+        label_of.setdefault(b, len(label_of))
+    labels = torch.tensor([label_of[b] for b in data], dtype=torch.int64)
+    labels = labels[: len(labels) - len(labels) // 20]  # the training split, like torchlab
+    vocab = len(label_of)
+    lstm = torch.nn.LSTM(vocab, 256, batch_first=True).to(device)
+    linear = torch.nn.Linear(256, vocab).to(device)
+    params = list(lstm.parameters()) + list(linear.parameters())
+    opt = torch.optim.Adam(params, lr=0.01)
+    gen = torch.Generator().manual_seed(42)
+
+    def step():
+        starts = torch.randint(0, len(labels) - seq - 1, (batch,), generator=gen)
+        windows = torch.stack([labels[s : s + seq + 1] for s in starts.tolist()]).to(device)
+        xs = F.one_hot(windows[:, :seq], vocab).float()
+        ys = windows[:, 1:]
+        out, _ = lstm(xs)
+        loss = F.cross_entropy(linear(out).reshape(-1, vocab), ys.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        for p in params:
+            p.grad.clamp_(-0.5, 0.5)
+        opt.step()
+        loss.item()
+
+    secs = time_runs(step, 4, 1)
+    report("char_rnn/tch_preset_train_chars", batch * seq / median(secs), "chars/s", True,
+           "torch.nn.LSTM on one-hot (%s), batch 256 x 180, median of 4 steps" % device)
+
+
+if __name__ == "__main__":
+    name = sys.argv[1]
+    device = sys.argv[2] if len(sys.argv) > 2 else "cpu"
+    if name == "char_rnn/tch_preset_train_chars":
+        tch_preset(device)
+    else:
+        sys.exit("unknown workload " + name)

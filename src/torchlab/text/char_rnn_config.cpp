@@ -1,0 +1,128 @@
+#include "torchlab/text/char_rnn_config.h"
+
+#include <cmath>
+
+#include "torchlab/core/error.h"
+#include "torchlab/text/vocab.h"
+
+namespace torchlab::text {
+
+nlohmann::json CharRnnConfig::to_json() const {
+  return {{"task", "char-rnn"},
+          {"preset", preset},
+          {"input", input},
+          {"vocab", vocab},
+          {"cell", model.cell},
+          {"layers", model.layers},
+          {"hidden", model.hidden},
+          {"dropout", model.dropout},
+          {"impl", model.impl},
+          {"vocab_size", model.vocab},
+          {"seq_len", seq_len},
+          {"batch_size", batch_size},
+          {"epochs", epochs},
+          {"lr", lr},
+          {"schedule", schedule},
+          {"clip_value", clip_value},
+          {"clip_norm", clip_norm},
+          {"sample_length", sample_length},
+          {"sample_temperature", sample_temperature},
+          {"seed", seed}};
+}
+
+CharRnnConfig CharRnnConfig::from_json(const nlohmann::json& j) {
+  try {
+    CharRnnConfig c;
+    c.preset = j.at("preset");
+    c.input = j.at("input");
+    c.vocab = j.at("vocab");
+    c.model.cell = j.at("cell");
+    c.model.layers = j.at("layers");
+    c.model.hidden = j.at("hidden");
+    c.model.dropout = j.at("dropout");
+    c.model.impl = j.value("impl", std::string("auto"));
+    c.model.vocab = j.at("vocab_size");
+    c.seq_len = j.at("seq_len");
+    c.batch_size = j.at("batch_size");
+    c.epochs = j.at("epochs");
+    c.lr = j.at("lr");
+    c.schedule = j.at("schedule");
+    c.clip_value = j.at("clip_value");
+    c.clip_norm = j.at("clip_norm");
+    c.sample_length = j.at("sample_length");
+    c.sample_temperature = j.at("sample_temperature");
+    c.seed = j.at("seed");
+    return c;
+  } catch (const nlohmann::json::exception& e) {
+    throw UserError(std::string("char-rnn config is incomplete or malformed: ") + e.what());
+  }
+}
+
+CharRnnConfig preset_config(const std::string& name) {
+  CharRnnConfig c;
+  c.preset = name;
+  if (name == "tch") {
+    c.vocab = "bytes";
+    c.model.cell = "lstm";
+    c.model.layers = 1;
+    c.model.hidden = 256;
+    c.model.dropout = 0;
+    c.seq_len = 180;
+    c.batch_size = 256;
+    c.lr = 0.01;
+    c.schedule = "constant";
+    c.clip_value = 0.5;
+    c.clip_norm = 0;
+    c.sample_length = 1024;
+    c.sample_temperature = 1.0;
+  } else if (name == "default") {
+    c.vocab = "chars";
+    c.model.cell = "lstm";
+    c.model.layers = 1;
+    c.model.hidden = 512;
+    c.model.dropout = 0.1;
+    c.seq_len = 128;
+    c.batch_size = 64;
+    c.lr = 3e-3;
+    c.schedule = "cosine";
+    c.clip_value = 0;
+    c.clip_norm = 5;
+    c.sample_length = 500;
+    c.sample_temperature = 0.8;
+  } else {
+    throw UserError("--preset " + name + ": expected default or tch");
+  }
+  return c;
+}
+
+void validate(const CharRnnConfig& c) {
+  parse_vocab_kind(c.vocab);
+  if (c.seq_len < 1) throw UserError("--seq-len " + std::to_string(c.seq_len) + ": must be at least 1");
+  if (c.batch_size < 1) throw UserError("--batch-size " + std::to_string(c.batch_size) + ": must be at least 1");
+  if (c.epochs < 0) throw UserError("--epochs " + std::to_string(c.epochs) + ": must be 0 or more");
+  if (!(c.lr > 0)) throw UserError("--lr " + std::to_string(c.lr) + ": must be positive");
+  if (c.schedule != "constant" && c.schedule != "cosine")
+    throw UserError("--schedule " + c.schedule + ": expected constant or cosine");
+  if (c.clip_value < 0) throw UserError("--clip-value: must be 0 (off) or positive");
+  if (c.clip_norm < 0) throw UserError("--clip-norm: must be 0 (off) or positive");
+  if (c.sample_length < 0) throw UserError("--sample-length: must be 0 or more");
+  if (!(c.sample_temperature > 0)) throw UserError("--sample-temperature: must be greater than 0");
+  ModelOptions m = c.model;
+  if (m.vocab < 1) m.vocab = 1;  // not known before the text is read
+  text::validate(m);
+}
+
+double lr_factor(const std::string& schedule, int64_t step, int64_t total) {
+  if (schedule != "cosine" || total <= 0) return 1.0;
+  const double t = std::min(1.0, static_cast<double>(step) / total);
+  return 0.05 + 0.95 * 0.5 * (1 + std::cos(M_PI * t));
+}
+
+const std::vector<std::string>& resume_keys() {
+  static const std::vector<std::string> keys = {"input", "vocab",   "cell",       "layers",     "hidden",
+                                                "dropout", "seq_len", "batch_size", "lr",         "schedule",
+                                                "clip_value", "clip_norm", "seed"};
+  return keys;
+}
+
+}  // namespace torchlab::text

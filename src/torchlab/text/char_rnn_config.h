@@ -1,0 +1,43 @@
+#pragma once
+// Everything a char-rnn run is made of, as one plain struct: what config.json and each checkpoint's meta hold, so
+// --resume and `sample` rebuild the exact model.
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "torchlab/text/model.h"
+
+namespace torchlab::text {
+
+struct CharRnnConfig {
+  std::string preset = "default";  // default | tch
+  std::string input;               // text file
+  std::string vocab = "chars";     // bytes | chars
+  ModelOptions model;              // model.vocab is filled from the text
+  int64_t seq_len = 128;
+  int64_t batch_size = 64;
+  int64_t epochs = 10;
+  double lr = 3e-3;
+  std::string schedule = "cosine";  // constant | cosine (to 5 % of lr at the end)
+  double clip_value = 0;            // per-value gradient clip (tch-rs backward_step_clip); 0 = off
+  double clip_norm = 5;             // global L2 norm clip; 0 = off
+  int64_t sample_length = 500;      // characters sampled after each epoch
+  double sample_temperature = 0.8;
+  uint64_t seed = 42;
+
+  nlohmann::json to_json() const;
+  static CharRnnConfig from_json(const nlohmann::json& j);
+};
+
+// The values of a preset: "tch" (tch-rs's example: bytes, 1 LSTM layer of 256, Adam 0.01, clip 0.5 per value,
+// sequence 180, batch 256, 1024-character samples at temperature 1) or "default" (trains better per CPU minute).
+CharRnnConfig preset_config(const std::string& name);
+// Checks every value (UserError naming the flag).
+void validate(const CharRnnConfig& c);
+// Learning-rate multiplier at `step` of `total`.
+double lr_factor(const std::string& schedule, int64_t step, int64_t total);
+// Config keys that must match when a run is resumed (epochs and sampling may change).
+const std::vector<std::string>& resume_keys();
+
+}  // namespace torchlab::text

@@ -1,0 +1,203 @@
+#include "torchlab/text/char_rnn_task.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <optional>
+
+#include "torchlab/core/checkpoint.h"
+#include "torchlab/core/console.h"
+#include "torchlab/core/error.h"
+#include "torchlab/text/corpus.h"
+#include "torchlab/text/sampler.h"
+#include "torchlab/text/windows.h"
+#include "torchlab/train/learner.h"
+#include "torchlab/train/run_dir.h"
+
+namespace torchlab::text {
+namespace fs = std::filesystem;
+
+namespace {
+
+// The saved config of a resumed run, with what the user may change now (epochs, sampling) taken from the request.
+CharRnnConfig merge_resumed(const train::RunDir& run, const TrainRequest& request) {
+  const auto saved = run.config();
+  if (saved.value("task", "") != "char-rnn")
+    throw UserError(run.dir().string() + " is not a char-rnn run (its config.json has task '" +
+                    saved.value("task", std::string("?")) + "')");
+  CharRnnConfig config = CharRnnConfig::from_json(saved);
+  auto now = saved;
+  const auto asked = request.config.to_json();
+  for (const auto& key : request.given)
+    if (asked.contains(key)) now[key] = asked[key];
+  train::check_same_config(saved, now, resume_keys(), run.dir());
+  for (const auto* key : {"epochs", "sample_length", "sample_temperature", "impl"})
+    if (request.given.count(key)) now[key] = asked[key];
+  config = CharRnnConfig::from_json(now);
+  return config;
+}
+
+}  // namespace
+
+std::string epoch_line(int64_t epoch, double train_loss, double valid_loss) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "Epoch: %lld, loss: %.3f, val: %.3f (%.3f bpc)", static_cast<long long>(epoch),
+                train_loss, valid_loss, valid_loss / std::log(2.0));
+  return buf;
+}
+
+fs::path resolve_run_dir(const std::string& run, const fs::path& runs_dir) {
+  if (run.empty()) throw UserError("--run: give the name of a run (a folder in " + runs_dir.string() + ")");
+  if (run.find('/') != std::string::npos) return run;
+  return runs_dir / run;
+}
+
+TrainOutcome train_char_rnn(const TrainRequest& request) {
+  const auto start = std::chrono::steady_clock::now();
+  auto print = request.print ? request.print : [](const std::string& s) { Console::get().out(s); };
+  CharRnnConfig config = request.config;
+  std::optional<train::RunDir> run;
+  if (!request.resume.empty()) {
+    run = train::RunDir::open(request.resume);
+    config = merge_resumed(*run, request);
+  }
+  if (config.input.empty()) config.input = kDefaultCorpus;
+  validate(config);
+
+  const Corpus corpus = load_corpus(config.input, parse_vocab_kind(config.vocab), config.seq_len);
+  if (run && config.model.vocab != corpus.vocab.size())
+    throw UserError(config.input + " now has " + std::to_string(corpus.vocab.size()) + " distinct characters, the run " +
+                    std::to_string(config.model.vocab) + ": the text changed since the run started");
+  config.model.vocab = corpus.vocab.size();
+  if (!run) {
+    run = train::RunDir::create(request.runs_dir, request.run, "char-rnn", request.overwrite, config.to_json());
+    print("Dataset loaded, " + std::to_string(corpus.vocab.size()) + " labels (" + config.vocab + "), " +
+          std::to_string(corpus.train.numel()) + " characters for training, " + std::to_string(corpus.valid.numel()) +
+          " for validation.\n");
+  } else {
+    run->write_config(config.to_json());
+  }
+
+  auto model = std::make_shared<CharRnnImpl>(config.model);
+  model->to(request.device);
+  auto optimizer = std::make_shared<torch::optim::Adam>(model->parameters(), torch::optim::AdamOptions(config.lr));
+
+  WindowSource train_batches(corpus.train, config.seq_len, config.batch_size, config.seed, true);
+  const int64_t valid_seq = std::min(config.seq_len, corpus.valid.numel() - 1);
+  WindowSource valid_batches(corpus.valid, valid_seq, config.batch_size, config.seed, false);
+
+  train::LearnerOptions options;
+  options.epochs = config.epochs;
+  options.max_steps = request.max_steps;
+  options.clip_value = config.clip_value;
+  options.clip_norm = config.clip_norm;
+  options.seed = config.seed;
+  options.unit = "chars";
+  options.device = request.device.str();
+  options.quiet = request.quiet;
+  options.write_report = request.write_report;
+  options.log_every_steps = request.log_every_steps;
+  options.checkpoints.keep_last = 2;
+  options.checkpoints.best_metric = "loss";
+  options.resume_hint = "torchlab char-rnn train --resume " + run->dir().string();
+  const int64_t total_steps = train_batches.batches_per_epoch() * config.epochs;
+  options.lr_schedule = [schedule = config.schedule, total_steps](int64_t step) {
+    return lr_factor(schedule, step, total_steps);
+  };
+  train::Learner learner(*run, model, optimizer, options);
+  learner.checkpoint_kind = kCharRnnKind;
+
+  const auto device = request.device;
+  auto step = [model, device](const train::Batch& b) {
+    train::StepResult r;
+    const auto windows = b[0].to(device);
+    r.loss = model->loss(windows);
+    r.items = windows.size(0) * (windows.size(1) - 1);
+    return r;
+  };
+  learner.train_step = step;
+  learner.valid_step = [step](const train::Batch& b) {
+    auto r = step(b);
+    r.metrics["bpc"] = r.loss.item<double>() / std::log(2.0);
+    return r;
+  };
+
+  TrainOutcome outcome;
+  learner.on_epoch_end = [&](const train::EpochEnd& end) {
+    const double valid_loss = end.valid.count("loss") ? end.valid.at("loss") : NAN;
+    outcome.valid_loss = valid_loss;
+    print(epoch_line(end.epoch, end.train_loss, valid_loss) + "\n");
+    if (config.sample_length > 0) {
+      SampleOptions so;
+      so.length = config.sample_length;
+      so.temperature = config.sample_temperature;
+      so.seed = config.seed + static_cast<uint64_t>(end.epoch);
+      print("Sample:\n");
+      outcome.last_sample = sample(*model, corpus.vocab, so, [&](const std::string& piece) { print(piece); });
+      print("\n\n");
+      model->train();
+      char name[32];
+      std::snprintf(name, sizeof name, "sample-epoch-%03lld", static_cast<long long>(end.epoch));
+      learner.run().save_text(name, outcome.last_sample);
+    }
+  };
+  const auto vocab_json = corpus.vocab.to_json();
+  learner.save_extra = [vocab_json, &config](Checkpoint& ckpt) {
+    ckpt.meta["vocab"] = vocab_json;
+    ckpt.meta["char_rnn"] = config.to_json();
+  };
+  learner.load_extra = [vocab_json](const Checkpoint& ckpt) {
+    if (ckpt.meta.value("vocab", nlohmann::json()) != vocab_json)
+      throw UserError("the checkpoint's vocabulary differs from the one of the text now: the text changed");
+  };
+
+  if (!request.resume.empty()) {
+    if (!learner.resume())
+      Console::get().err("note: " + run->dir().string() + " has no checkpoint yet; starting from step 0\n");
+    else if (learner.progress().epoch > config.epochs)
+      Console::get().err("note: the run already finished " + std::to_string(learner.progress().epoch - 1) +
+                         " epochs; pass --epochs N (more than that) to train longer\n");
+  }
+  learner.fit(train_batches, &valid_batches);
+
+  outcome.run_dir = run->dir();
+  outcome.config = config;
+  outcome.epochs_done = learner.progress().epoch - 1;
+  outcome.steps = learner.progress().step;
+  if (std::isnan(outcome.valid_loss) || outcome.valid_loss == 0) {
+    const auto e = learner.evaluate(valid_batches);
+    outcome.valid_loss = e.count("loss") ? e.at("loss") : NAN;
+  }
+  outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return outcome;
+}
+
+fs::path latest_checkpoint(const fs::path& run_dir) {
+  const auto run = train::RunDir::open(run_dir);
+  const auto list = run.checkpoints();
+  if (list.empty())
+    throw UserError(run.dir().string() + " has no checkpoint yet: train it first (torchlab char-rnn train --resume " +
+                    run.dir().string() + ")");
+  return list.back();
+}
+
+LoadedCharRnn load_char_rnn(const fs::path& checkpoint, const torch::Device& device) {
+  const Checkpoint ckpt = load_checkpoint(checkpoint, kCharRnnKind);
+  LoadedCharRnn out;
+  out.checkpoint = checkpoint;
+  if (!ckpt.meta.contains("char_rnn") || !ckpt.meta.contains("vocab"))
+    throw UserError(checkpoint.string() + " has no char-rnn config or vocabulary in its metadata");
+  out.config = CharRnnConfig::from_json(ckpt.meta["char_rnn"]);
+  out.vocab = Vocab::from_json(ckpt.meta["vocab"]);
+  if (out.vocab.size() != out.config.model.vocab)
+    throw UserError(checkpoint.string() + ": its vocabulary has " + std::to_string(out.vocab.size()) +
+                    " symbols but the model " + std::to_string(out.config.model.vocab));
+  out.model = CharRnn(out.config.model);
+  load_module(ckpt, "model", *out.model);
+  out.model->to(device);
+  out.model->eval();
+  if (ckpt.meta.contains("progress")) out.step = ckpt.meta["progress"].value("step", int64_t(0));
+  return out;
+}
+
+}  // namespace torchlab::text
