@@ -34,8 +34,9 @@ th{background:#f5f5f5;font-weight:600}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 pre{background:#f7f7f7;border:1px solid #e4e4e4;padding:8px;white-space:pre-wrap;max-width:1140px}
 .images{display:flex;flex-wrap:wrap;gap:10px}
-.images figure{margin:0;text-align:center;font-size:12px;color:#555}
-.images img{image-rendering:pixelated;border:1px solid #ddd;display:block}
+.images figure{margin:0;font-size:12px;color:#555}
+.images img{image-rendering:pixelated;border:1px solid #ddd;display:block;margin:0 auto 2px}
+.images figcaption{text-align:center}
 )";
 
 bool is_key_column(const std::string& key) { return key == "step" || key == "epoch" || key == "split"; }

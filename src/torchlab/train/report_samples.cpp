@@ -120,8 +120,10 @@ std::string images_block(const fs::path& file) {
     }
     const int scale = std::clamp(kImageDisplay / std::max(w, h), 1, 8);
     const std::string caption = image.contains("caption") ? cell(image["caption"]) : "";
-    o << "<figure><img alt=\"" << html_escape(caption) << "\" width=\"" << w * scale << "\" height=\"" << h * scale
-      << "\" src=\"data:image/png;base64," << base64_encode(encode_png_gray(w, h, pixels.data())) << "\">";
+    // Captions wrap at the image's width (at least 120 px) so a grid of images stays a grid.
+    o << "<figure style=\"width:" << std::max(w * scale, 120) << "px\"><img alt=\"" << html_escape(caption)
+      << "\" width=\"" << w * scale << "\" height=\"" << h * scale << "\" src=\"data:image/png;base64,"
+      << base64_encode(encode_png_gray(w, h, pixels.data())) << "\">";
     if (!caption.empty()) o << "<figcaption>" << html_escape(caption) << "</figcaption>";
     o << "</figure>\n";
     ++index;
