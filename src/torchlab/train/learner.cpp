@@ -235,11 +235,26 @@ void Learner::fit(BatchSource& train, BatchSource* valid) {
   view.epochs = options_.epochs;
   view.steps_per_epoch = per_epoch;
   view.max_steps = options_.max_steps;
+  view.first_step = progress_.step;  // throughput and ETA count this process's steps only
   std::deque<double> history;
   std::map<std::string, double> last_valid;
   const auto start = Clock::now();
   auto last_view = start - std::chrono::seconds(1);
   int64_t items_total = 0;
+  auto refresh = [&](int64_t epoch, int64_t step_in_epoch, double loss, const Window& epoch_window) {
+    view.epoch = epoch;
+    view.step_in_epoch = step_in_epoch;
+    view.global_step = progress_.step;
+    view.loss = loss;
+    view.mean_loss = epoch_window.loss / std::max<int64_t>(1, epoch_window.steps);
+    view.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
+    view.items_per_s = view.elapsed_s > 0 ? items_total / view.elapsed_s * options_.world_size : 0;
+    view.loss_history.assign(history.begin(), history.end());
+    view.metrics = epoch_window.means();
+    view.metrics.erase("loss");
+    view.last_valid = last_valid;
+    dashboard.update(view);
+  };
   bool done = progress_.stopped_early;
 
   while (!done && progress_.epoch <= options_.epochs) {
@@ -300,18 +315,7 @@ void Learner::fit(BatchSource& train, BatchSource* valid) {
       const auto now = Clock::now();
       if (now - last_view >= std::chrono::milliseconds(100)) {
         last_view = now;
-        view.epoch = epoch;
-        view.step_in_epoch = i + 1;
-        view.global_step = progress_.step;
-        view.loss = loss_value;
-        view.mean_loss = epoch_window.loss / std::max<int64_t>(1, epoch_window.steps);
-        view.elapsed_s = std::chrono::duration<double>(now - start).count();
-        view.items_per_s = view.elapsed_s > 0 ? items_total / view.elapsed_s * options_.world_size : 0;
-        view.loss_history.assign(history.begin(), history.end());
-        view.metrics = epoch_window.means();
-        view.metrics.erase("loss");
-        view.last_valid = last_valid;
-        dashboard.update(view);
+        refresh(epoch, i + 1, loss_value, epoch_window);
       }
     }
     if (progress_.batch_in_epoch < per_epoch) break;  // max_steps or early stopping mid-epoch
@@ -336,6 +340,9 @@ void Learner::fit(BatchSource& train, BatchSource* valid) {
   // A run that ended mid-epoch (max_steps) still leaves a checkpoint of where it stopped.
   if (chief() && (run_.checkpoints().empty() || run_.checkpoints().back() != run_.checkpoint_path(progress_.step)))
     checkpoint_now(last_valid.empty() ? nullptr : &last_valid);
+  view.last_valid = last_valid;
+  view.global_step = progress_.step;
+  dashboard.update(view);  // the final counters, whatever the rate limit skipped
   dashboard.finish();
   if (chief() && options_.write_report) write_report(run_);
 }
