@@ -42,9 +42,11 @@ Register launch_command(
       app.add_option("--backend", o.backend, "auto (gloo for CPU, nccl for CUDA tensors), gloo or nccl");
       app.add_option("--grace", o.grace_s, "seconds between SIGTERM and SIGKILL when stopping workers")
           ->capture_default_str();
+      app.add_flag("--all-stdout", o.all_stdout, "also show the standard output of ranks other than 0");
       app.footer(
           "Everything after -- is the torchlab command each worker runs. Rank 0 prints the dashboard and writes the "
-          "run; other ranks' output is prefixed [rank N]. A worker that fails stops the others; launch exits with its "
+          "run; other ranks' errors are prefixed [rank N] (their stdout is dropped unless --all-stdout). A worker that "
+          "fails stops the others; launch exits with its "
           "code. Ctrl-C stops every worker after the same step, rank 0 writing a checkpoint (exit 130).");
       app.add_option("command", o.command, "the torchlab command and its flags, after --");
       app.callback([flags] { run_launch(*flags); });
@@ -70,20 +72,25 @@ Register check_command(
         o->device = apply_common(*common);
         auto& context = dist::Context::process();
         const auto r = dist::self_check(context, *o);
-        std::ostringstream s;
-        s << "rank " << context.rank() << "/" << r.world_size << ": ok";
-        if (!r.backend.empty()) s << " (" << r.backend << ")";
-        s << "\n";
-        if (context.chief()) {
-          s << "all-reduce of " << r.bytes / 1e6 << " MB: " << r.allreduce_ms << " ms";
-          if (r.world_size > 1) s << " (" << r.bus_gb_per_s << " GB/s bus bandwidth)";
-          s << "\n";
-          if (r.steps > 0)
-            s << "trained " << r.steps << " steps data-parallel in " << r.run_dir.string()
-              << "; parameters identical on every rank: " << (r.param_spread == 0 ? "yes" : "NO") << "\n";
-        }
-        std::cout << s.str() << std::flush;
         if (r.param_spread != 0) throw UserError("the ranks' parameters differ after training");
+        if (!context.chief()) return;
+        std::ostringstream s;
+        s.setf(std::ios::fixed);
+        s.precision(2);
+        const auto& env = context.env();
+        if (!env.present)
+          s << "dist-check: one process, not distributed (no RANK/WORLD_SIZE); run it as torchlab launch --nproc 2 "
+               "-- dist-check\n";
+        else
+          s << "dist-check: " << r.world_size << " rank" << (r.world_size == 1 ? "" : "s") << " joined at "
+            << env.master_addr << ":" << env.master_port << ", backend " << r.backend << ", all-reduce sums right\n";
+        s << "all-reduce of " << r.bytes / 1e6 << " MB: " << r.allreduce_ms << " ms";
+        if (r.world_size > 1) s << " (" << r.bus_gb_per_s << " GB/s bus bandwidth)";
+        s << "\n";
+        if (r.steps > 0)
+          s << "trained " << r.steps << " steps data-parallel in " << r.run_dir.string()
+            << "; parameters identical on every rank: " << (r.param_spread == 0 ? "yes" : "NO") << "\n";
+        std::cout << s.str() << std::flush;
       });
     },
     91);

@@ -15,6 +15,32 @@ namespace {
 
 std::string at_step(const train::Learner& learner) { return " at step " + std::to_string(learner.progress().step + 1); }
 
+void check_world_size(const nlohmann::json& meta, int world) {
+  const int saved = meta.value("world_size", 1);
+  if (saved != world)
+    throw UserError("the checkpoint was written by a run of " + std::to_string(saved) + " process" +
+                    (saved == 1 ? "" : "es") + " and this run has " + std::to_string(world) +
+                    "; resume it with the same number (torchlab launch --nproc " + std::to_string(saved) + ")");
+}
+
+// For a Learner resumed before attach: the checkpoint it loaded (the newest one at its step) must match too.
+void check_resumed(train::Learner& learner, int world) {
+  const int64_t step = learner.progress().step;
+  if (step == 0) return;
+  const auto list = learner.run().checkpoints();
+  for (auto it = list.rbegin(); it != list.rend(); ++it) {
+    Checkpoint ckpt;
+    try {
+      ckpt = learner.load_checkpoint_file(*it);
+    } catch (const UserError&) {
+      continue;  // the Learner skipped it too
+    }
+    if (ckpt.meta.value("progress", nlohmann::json::object()).value("step", int64_t(-1)) != step) continue;
+    check_world_size(ckpt.meta, world);
+    return;
+  }
+}
+
 }  // namespace
 
 DataParallelSource::DataParallelSource(train::BatchSource& inner, Context& context, std::shared_ptr<GradientSync> sync)
@@ -54,9 +80,13 @@ train::RunDir create_run_dir(Context& context, const std::filesystem::path& root
 }
 
 train::LearnerOptions& configure(Context& context, train::LearnerOptions& options) {
+  const int world = context.world_size();
   options.rank = context.rank();
-  options.world_size = context.world_size();
+  options.world_size = world;
   if (!context.chief()) options.quiet = true;  // rank 0 alone shows the dashboard
+  // A step of W ranks reads W batches: the schedule follows the data seen, so it spans the same epochs.
+  if (world > 1 && options.lr_schedule)
+    options.lr_schedule = [schedule = options.lr_schedule, world](int64_t step) { return schedule(step * world); };
   cap_threads_per_worker(context.env().local_world_size);
   return options;
 }
@@ -72,13 +102,10 @@ DataParallelSource attach(Context& context, train::Learner& learner, torch::nn::
   };
   auto load = learner.load_extra;
   learner.load_extra = [load, world](const Checkpoint& ckpt) {
-    const int saved = ckpt.meta.value("world_size", 1);
-    if (saved != world)
-      throw UserError("the checkpoint was written by a run of " + std::to_string(saved) + " process" +
-                      (saved == 1 ? "" : "es") + " and this run has " + std::to_string(world) +
-                      "; resume it with the same number (torchlab launch --nproc " + std::to_string(saved) + ")");
+    check_world_size(ckpt.meta, world);
     if (load) load(ckpt);
   };
+  check_resumed(learner, world);
   if (!context.env().present) return DataParallelSource(train, context, nullptr);
 
   const auto& o = learner.options();

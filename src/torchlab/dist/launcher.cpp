@@ -178,7 +178,7 @@ int launch(const LaunchOptions& options) {
 
     const bool prefixed = w.rank != 0;
     int out[2] = {-1, -1}, err[2] = {-1, -1};
-    if (prefixed && (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0))
+    if (prefixed && ((o.all_stdout && ::pipe2(out, O_CLOEXEC) != 0) || ::pipe2(err, O_CLOEXEC) != 0))
       throw UserError(std::string("pipe: ") + std::strerror(errno));
     const pid_t parent = ::getpid();
     const pid_t pid = ::fork();
@@ -192,10 +192,10 @@ int launch(const LaunchOptions& options) {
       ::sigaction(SIGINT, &dfl, nullptr);
       ::sigaction(SIGTERM, &dfl, nullptr);
       if (prefixed) {
-        ::dup2(out[1], STDOUT_FILENO);
+        const int null = ::open("/dev/null", O_RDWR);
+        ::dup2(o.all_stdout ? out[1] : null, STDOUT_FILENO);
         ::dup2(err[1], STDERR_FILENO);
-        const int null = ::open("/dev/null", O_RDONLY);
-        if (null >= 0) ::dup2(null, STDIN_FILENO);
+        ::dup2(null, STDIN_FILENO);
       }
       ::execve(argv[0], argv.data(), envp.data());
       const std::string msg = "torchlab launch: cannot run " + args[0] + ": " + std::strerror(errno) + "\n";
@@ -206,10 +206,12 @@ int launch(const LaunchOptions& options) {
     w.pid = pid;
     w.running = true;
     if (prefixed) {
-      ::close(out[1]);
-      ::close(err[1]);
       const std::string prefix = "[rank " + std::to_string(w.rank) + "] ";
-      w.out = Stream{out[0], STDOUT_FILENO, prefix, ""};
+      if (o.all_stdout) {
+        ::close(out[1]);
+        w.out = Stream{out[0], STDOUT_FILENO, prefix, ""};
+      }
+      ::close(err[1]);
       w.err = Stream{err[0], STDERR_FILENO, prefix, ""};
     }
   }

@@ -1,8 +1,9 @@
 #pragma once
 // `torchlab launch`: starts the workers of one node as fresh processes of a torchlab binary, with torchrun's
 // environment (RANK, LOCAL_RANK, WORLD_SIZE, LOCAL_WORLD_SIZE, GROUP_RANK, MASTER_ADDR, MASTER_PORT), and watches them.
-//  - Output: the worker of global rank 0 writes straight to the terminal (its live dashboard works); every other
-//    worker's lines are prefixed "[rank N] ".
+//  - Output: the worker of global rank 0 writes straight to the terminal (its live dashboard works). The other
+//    workers' stderr (errors, warnings) comes through prefixed "[rank N] "; their stdout (the same epoch lines and
+//    samples as rank 0's) is dropped unless all_stdout.
 //  - A worker that fails (nonzero exit or a signal) is reported with its rank and exit code; the others get SIGTERM,
 //    then SIGKILL after a grace period; launch exits with the failed worker's code.
 //  - SIGINT/SIGTERM to launch go to every worker (each in its own process group, so a terminal's Ctrl-C reaches them
@@ -21,6 +22,7 @@ struct LaunchOptions {
   double timeout_s = 0;                   // > 0: TORCHLAB_DIST_TIMEOUT for the workers
   std::string backend;                    // non-empty: TORCHLAB_DIST_BACKEND for the workers
   double grace_s = 10;                    // between SIGTERM and SIGKILL when stopping the others
+  bool all_stdout = false;                // also pass on (prefixed) the stdout of ranks other than 0
   std::vector<std::string> command;       // the torchlab subcommand and its arguments
   std::string executable;                 // default: this program (/proc/self/exe)
 };

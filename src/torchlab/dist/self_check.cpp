@@ -83,7 +83,8 @@ SelfCheckResult self_check(Context& context, const SelfCheckOptions& options) {
     const nlohmann::json config = {{"task", "dist-check"}, {"world_size", w}};
     auto run = create_run_dir(context, options.runs_dir, options.run_name, "dist-check", true, config);
     train::LearnerOptions lo;
-    lo.epochs = 1000000;
+    const int64_t per_epoch = std::max(1, 64 / w);  // batches of 16 out of 1024 examples, shared by the ranks
+    lo.epochs = (options.train_steps + per_epoch - 1) / per_epoch;
     lo.max_steps = options.train_steps;
     lo.log_every_steps = 10;
     lo.write_report = false;
