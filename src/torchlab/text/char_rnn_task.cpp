@@ -8,6 +8,7 @@
 #include "torchlab/core/checkpoint.h"
 #include "torchlab/core/console.h"
 #include "torchlab/core/error.h"
+#include "torchlab/dist/data_parallel.h"
 #include "torchlab/text/corpus.h"
 #include "torchlab/text/sampler.h"
 #include "torchlab/text/windows.h"
@@ -70,7 +71,7 @@ TrainOutcome train_char_rnn(const TrainRequest& request) {
                     std::to_string(config.model.vocab) + ": the text changed since the run started");
   config.model.vocab = corpus.vocab.size();
   if (!run) {
-    run = train::RunDir::create(request.runs_dir, request.run, "char-rnn", request.overwrite, config.to_json());
+    run = dist::create_run_dir(request.runs_dir, request.run, "char-rnn", request.overwrite, config.to_json());
     print("Dataset loaded, " + std::to_string(corpus.vocab.size()) + " labels (" + config.vocab + "), " +
           std::to_string(corpus.train.numel()) + " characters for training, " + std::to_string(corpus.valid.numel()) +
           " for validation.\n");
@@ -104,7 +105,7 @@ TrainOutcome train_char_rnn(const TrainRequest& request) {
   options.lr_schedule = [schedule = config.schedule, total_steps](int64_t step) {
     return lr_factor(schedule, step, total_steps);
   };
-  train::Learner learner(*run, model, optimizer, options);
+  train::Learner learner(*run, model, optimizer, dist::configure(options));
   learner.checkpoint_kind = kCharRnnKind;
 
   const auto device = request.device;
@@ -151,6 +152,7 @@ TrainOutcome train_char_rnn(const TrainRequest& request) {
       throw UserError("the checkpoint's vocabulary differs from the one of the text now: the text changed");
   };
 
+  auto train_shard = dist::attach(learner, *model, train_batches);  // data parallel under torchlab launch
   if (!request.resume.empty()) {
     if (!learner.resume())
       Console::get().err("note: " + run->dir().string() + " has no checkpoint yet; starting from step 0\n");
@@ -158,7 +160,7 @@ TrainOutcome train_char_rnn(const TrainRequest& request) {
       Console::get().err("note: the run already finished " + std::to_string(learner.progress().epoch - 1) +
                          " epochs; pass --epochs N (more than that) to train longer\n");
   }
-  learner.fit(train_batches, &valid_batches);
+  learner.fit(train_shard, &valid_batches);
 
   outcome.run_dir = run->dir();
   outcome.config = config;

@@ -3,6 +3,12 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <mutex>
+#include <vector>
+
+#include "torchlab/text/fast_math.h"
+
 namespace torchlab::text {
 namespace {
 
@@ -10,51 +16,95 @@ using torch::Tensor;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// c = f * c_prev + i * g over one step's [B, 4H] activated gates.
+// One forward step's elementwise work for rows [b0, b1): activates the gates in place (i, f, o sigmoid; g tanh) and
+// writes c = f * c_prev + i * g, tanh(c) and h = o * tanh(c). One pass per row while it is in cache.
 template <typename S>
-void cell_state(const S* gates, const S* c_prev, S* c, int64_t batch, int64_t hidden) {
-  at::parallel_for(0, batch, 16, [&](int64_t b0, int64_t b1) {
-    for (int64_t b = b0; b < b1; ++b) {
-      const S* i = gates + b * 4 * hidden;
-      const S* f = i + hidden;
-      const S* g = f + hidden;
-      S* cb = c + b * hidden;
-      if (c_prev) {
-        const S* cp = c_prev + b * hidden;
-        for (int64_t j = 0; j < hidden; ++j) cb[j] = f[j] * cp[j] + i[j] * g[j];
-      } else {
-        for (int64_t j = 0; j < hidden; ++j) cb[j] = i[j] * g[j];
-      }
+void cell_forward(S* gates, const S* c_prev, S* c, S* tc, S* h, int64_t b0, int64_t b1, int64_t hidden) {
+  for (int64_t b = b0; b < b1; ++b) {
+    S* __restrict i = gates + b * 4 * hidden;
+    S* __restrict f = i + hidden;
+    S* __restrict g = f + hidden;
+    S* __restrict o = g + hidden;
+    S* __restrict cb = c + b * hidden;
+    S* __restrict tcb = tc + b * hidden;
+    S* __restrict hb = h + b * hidden;
+    fast::sigmoid_inplace(i, 2 * hidden);
+    fast::tanh_inplace(g, hidden);
+    fast::sigmoid_inplace(o, hidden);
+    if (c_prev) {
+      const S* __restrict cp = c_prev + b * hidden;
+      for (int64_t j = 0; j < hidden; ++j) cb[j] = f[j] * cp[j] + i[j] * g[j];
+    } else {
+      for (int64_t j = 0; j < hidden; ++j) cb[j] = i[j] * g[j];
     }
-  });
+    fast::tanh_to(cb, tcb, hidden);
+    for (int64_t j = 0; j < hidden; ++j) hb[j] = o[j] * tcb[j];
+  }
 }
 
 // One step of BPTT. Reads the activated gates and writes the pre-activation gradients over them; dc carries the
-// cell-state gradient from step t+1 in and to step t-1 out.
+// cell-state gradient from step t+1 in and to step t-1 out. c_prev is the zero state at t = 0 (a branch-free loop
+// vectorizes).
+// One row; separate restrict parameters tell the compiler the four gate slices do not overlap.
 template <typename S>
-void cell_backward(S* gates, const S* dh, const S* c_prev, const S* tc, S* dc, int64_t batch, int64_t hidden) {
-  at::parallel_for(0, batch, 16, [&](int64_t b0, int64_t b1) {
-    for (int64_t b = b0; b < b1; ++b) {
-      S* gi = gates + b * 4 * hidden;
-      S* gf = gi + hidden;
-      S* gg = gf + hidden;
-      S* go = gg + hidden;
-      const S* dhb = dh + b * hidden;
-      const S* tcb = tc + b * hidden;
-      const S* cpb = c_prev ? c_prev + b * hidden : nullptr;
-      S* dcb = dc + b * hidden;
-      for (int64_t j = 0; j < hidden; ++j) {
-        const S i = gi[j], f = gf[j], g = gg[j], o = go[j], t = tcb[j];
-        const S cp = cpb ? cpb[j] : S(0);
-        const S d_c = dcb[j] + dhb[j] * o * (S(1) - t * t);
-        dcb[j] = d_c * f;
-        gi[j] = d_c * g * i * (S(1) - i);
-        gf[j] = d_c * cp * f * (S(1) - f);
-        gg[j] = d_c * i * (S(1) - g * g);
-        go[j] = dhb[j] * t * o * (S(1) - o);
-      }
+void cell_backward_row(S* __restrict gi, S* __restrict gf, S* __restrict gg, S* __restrict go,
+                       const S* __restrict dh, const S* __restrict c_prev, const S* __restrict tc, S* __restrict dc,
+                       int64_t hidden) {
+  for (int64_t j = 0; j < hidden; ++j) {
+    const S i = gi[j], f = gf[j], g = gg[j], o = go[j], t = tc[j];
+    const S d_c = dc[j] + dh[j] * o * (S(1) - t * t);
+    dc[j] = d_c * f;
+    gi[j] = d_c * g * i * (S(1) - i);
+    gf[j] = d_c * c_prev[j] * f * (S(1) - f);
+    gg[j] = d_c * i * (S(1) - g * g);
+    go[j] = dh[j] * t * o * (S(1) - o);
+  }
+}
+
+template <typename S>
+void cell_backward(S* gates, const S* dh, const S* c_prev, const S* tc, S* dc, int64_t b0, int64_t b1,
+                   int64_t hidden) {
+  for (int64_t b = b0; b < b1; ++b) {
+    S* gi = gates + b * 4 * hidden;
+    const int64_t r = b * hidden;
+    cell_backward_row(gi, gi + hidden, gi + 2 * hidden, gi + 3 * hidden, dh + r, c_prev + r, tc + r, dc + r, hidden);
+  }
+}
+
+// Big per-step buffers (gates, states, gradients: hundreds of MB for tch-rs's sizes) come from here: a fresh
+// allocation that large is mmap'd and page-faulted anew on every training step. A buffer is handed out again once no
+// tensor shares its storage any more.
+class BufferPool {
+ public:
+  Tensor get(at::IntArrayRef shape, const at::TensorOptions& options) {
+    int64_t n = 1;
+    for (auto d : shape) n *= d;
+    std::lock_guard<std::mutex> lock(mu_);
+    Tensor* best = nullptr;
+    for (auto& b : buffers_)
+      if (b.storage().use_count() == 1 && b.numel() >= n && b.dtype() == options.dtype() &&
+          (!best || b.numel() < best->numel()))
+        best = &b;
+    if (best) return best->narrow(0, 0, n).view(shape);
+    auto fresh = torch::empty({n}, options);
+    if (buffers_.size() >= 16) {  // forget free buffers, smallest first, to bound what the pool keeps
+      std::sort(buffers_.begin(), buffers_.end(), [](const Tensor& a, const Tensor& b) { return a.numel() < b.numel(); });
+      buffers_.erase(std::remove_if(buffers_.begin(), buffers_.begin() + 8,
+                                    [](const Tensor& b) { return b.storage().use_count() == 1; }),
+                     buffers_.begin() + 8);
     }
-  });
+    buffers_.push_back(fresh);
+    return fresh.view(shape);
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<Tensor> buffers_;
+};
+
+BufferPool& pool() {
+  static BufferPool p;
+  return p;
 }
 
 struct Saved {
@@ -64,24 +114,21 @@ struct Saved {
 // gates holds the input projections [T, B, 4H] on entry and the activated gates on exit.
 Tensor forward_core(Tensor& gates, const Tensor& w_hh, Saved& saved) {
   const int64_t T = gates.size(0), B = gates.size(1), H = w_hh.size(1);
-  auto hs = torch::empty({T, B, H}, gates.options());
-  auto c = torch::empty({T, B, H}, gates.options());
-  auto tc = torch::empty({T, B, H}, gates.options());
+  auto hs = pool().get({T, B, H}, gates.options());
+  auto c = pool().get({T, B, H}, gates.options());
+  auto tc = pool().get({T, B, H}, gates.options());
   const auto w_t = w_hh.t();
   for (int64_t t = 0; t < T; ++t) {
     auto g = gates[t];
     if (t > 0) g.addmm_(hs[t - 1], w_t);
-    g.narrow(1, 0, 2 * H).sigmoid_();
-    g.narrow(1, 2 * H, H).tanh_();
-    g.narrow(1, 3 * H, H).sigmoid_();
     AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "fused_lstm_cell", [&] {
-      cell_state<scalar_t>(g.data_ptr<scalar_t>(), t > 0 ? c[t - 1].data_ptr<scalar_t>() : nullptr,
-                           c[t].data_ptr<scalar_t>(), B, H);
+      scalar_t* gp = g.data_ptr<scalar_t>();
+      const scalar_t* cp = t > 0 ? c[t - 1].data_ptr<scalar_t>() : nullptr;
+      scalar_t* ct = c[t].data_ptr<scalar_t>();
+      scalar_t* tct = tc[t].data_ptr<scalar_t>();
+      scalar_t* ht = hs[t].data_ptr<scalar_t>();
+      at::parallel_for(0, B, 8, [&](int64_t b0, int64_t b1) { cell_forward<scalar_t>(gp, cp, ct, tct, ht, b0, b1, H); });
     });
-    auto tct = tc[t];
-    at::tanh_out(tct, c[t]);
-    auto ht = hs[t];
-    at::mul_out(ht, g.narrow(1, 3 * H, H), tct);
   }
   saved = {gates, c, tc};
   return hs;
@@ -93,14 +140,25 @@ Tensor backward_core(const Tensor& grad_hs, const Tensor& hs, const Tensor& w_hh
   TORCH_CHECK(gates.defined(), "fused_lstm: backward through the same graph twice is not supported");
   const int64_t T = gates.size(0), B = gates.size(1), H = w_hh.size(1);
   // dh accumulates the output gradient and the recurrent gradient of step t+1.
-  auto dh = grad_hs.defined() ? grad_hs.contiguous().clone() : torch::zeros_like(hs);
+  auto dh = pool().get(hs.sizes(), hs.options());
+  if (grad_hs.defined()) {
+    dh.copy_(grad_hs);
+  } else {
+    dh.zero_();
+  }
   auto dc = torch::zeros({B, H}, gates.options());
+  const auto c_zero = torch::zeros({B, H}, gates.options());
   for (int64_t t = T - 1; t >= 0; --t) {
     auto g = gates[t];
     AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "fused_lstm_cell_backward", [&] {
-      cell_backward<scalar_t>(g.data_ptr<scalar_t>(), dh[t].data_ptr<scalar_t>(),
-                              t > 0 ? saved.c[t - 1].data_ptr<scalar_t>() : nullptr, saved.tc[t].data_ptr<scalar_t>(),
-                              dc.data_ptr<scalar_t>(), B, H);
+      scalar_t* gp = g.data_ptr<scalar_t>();
+      const scalar_t* dht = dh[t].data_ptr<scalar_t>();
+      const scalar_t* cp = (t > 0 ? saved.c[t - 1] : c_zero).data_ptr<scalar_t>();
+      const scalar_t* tct = saved.tc[t].data_ptr<scalar_t>();
+      scalar_t* dcp = dc.data_ptr<scalar_t>();
+      at::parallel_for(0, B, 8, [&](int64_t b0, int64_t b1) {
+        cell_backward<scalar_t>(gp, dht, cp, tct, dcp, b0, b1, H);
+      });
     });
     if (t > 0) dh[t - 1].addmm_(g, w_hh);
   }
@@ -116,11 +174,17 @@ Tensor backward_core(const Tensor& grad_hs, const Tensor& hs, const Tensor& w_hh
 
 Saved take(AutogradContext* ctx) {
   Saved s;
-  s.gates = ctx->saved_data["gates"].toTensor();
+  const auto& gates = ctx->saved_data["gates"];
+  TORCH_CHECK(gates.isTensor() && gates.toTensor().defined(),
+              "fused_lstm: backward through the same graph twice is not supported");
+  s.gates = gates.toTensor();
   s.c = ctx->saved_data["c"].toTensor();
   s.tc = ctx->saved_data["tc"].toTensor();
-  // Backward overwrites the gates in place; drop them so a second backward fails clearly.
+  // Backward overwrites the gates in place; drop them so a second backward fails clearly (and the buffers return to
+  // the pool).
   ctx->saved_data["gates"] = Tensor();
+  ctx->saved_data["c"] = Tensor();
+  ctx->saved_data["tc"] = Tensor();
   return s;
 }
 
@@ -142,7 +206,7 @@ struct TokensFn : public torch::autograd::Function<TokensFn> {
     const int64_t T = tokens.size(0), B = tokens.size(1), G = table.size(1), V = table.size(0);
     auto idx = tokens.contiguous();
     auto tab = table.contiguous();
-    auto gates = torch::empty({T, B, G}, table.options());
+    auto gates = pool().get({T, B, G}, table.options());
     AT_DISPATCH_FLOATING_TYPES(table.scalar_type(), "fused_lstm_gather", [&] {
       const int64_t* id = idx.data_ptr<int64_t>();
       const scalar_t* src = tab.data_ptr<scalar_t>();
@@ -178,8 +242,8 @@ struct TokensFn : public torch::autograd::Function<TokensFn> {
       scalar_t* dst = dtable.data_ptr<scalar_t>();
       at::parallel_for(0, G, 64, [&](int64_t c0, int64_t c1) {
         for (int64_t r = 0; r < R; ++r) {
-          const scalar_t* s = src + r * G;
-          scalar_t* d = dst + id[r] * G;
+          const scalar_t* __restrict s = src + r * G;
+          scalar_t* __restrict d = dst + id[r] * G;
           for (int64_t c = c0; c < c1; ++c) d[c] += s[c];
         }
       });
@@ -191,7 +255,8 @@ struct TokensFn : public torch::autograd::Function<TokensFn> {
 struct ProjectedFn : public torch::autograd::Function<ProjectedFn> {
   static Tensor forward(AutogradContext* ctx, const Tensor& gx, const Tensor& w_hh) {
     check_args(w_hh, gx.size(2));
-    auto gates = gx.clone(at::MemoryFormat::Contiguous);
+    auto gates = pool().get(gx.sizes(), gx.options());
+    gates.copy_(gx);
     Saved saved;
     auto hs = forward_core(gates, w_hh, saved);
     keep(ctx, saved);
