@@ -199,3 +199,25 @@ TEST(DataParallel, ResumingWithAnotherWorldSizeIsRefused) {
         << e.what();
   }
 }
+
+#ifdef TORCHLAB_HAVE_NCCL
+TEST(GradientSync, OneRankNcclGroupOnTheGpu) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  dist::Env env;
+  env.present = true;
+  env.master_port = dist::free_port();
+  env.timeout = std::chrono::seconds(30);
+  dist::Context context(env);
+  auto a = torch::randn({1000}, torch::TensorOptions().device(torch::kCUDA).requires_grad(true));
+  (a * a).sum().backward();
+  const auto ga = a.grad().clone();
+  dist::GradientSync sync(context, {a});
+  EXPECT_EQ(sync.sync("test all-reduce", 1), 1);
+  EXPECT_EQ(context.backend(), "nccl");
+  EXPECT_TRUE(torch::equal(a.grad(), ga));
+  auto cpu = torch::tensor({2.5}, torch::kFloat64);
+  context.allreduce_sum({cpu}, "a CPU tensor through the NCCL group");
+  EXPECT_EQ(cpu.item<double>(), 2.5);
+  context.barrier("barrier");
+}
+#endif

@@ -22,6 +22,9 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 }  // namespace
 
 TEST(Launch, TwoWorkersTrainTheSameModel) {
+#ifndef TORCHLAB_HAVE_GLOO
+  GTEST_SKIP() << "needs the gloo backend (CPU)";
+#endif
   TempDir dir;
   const auto r = run_cli("launch --nproc 2 -- dist-check --size-mb 1 --repeats 2 --train-steps 12 --run r", dir.path());
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -35,6 +38,9 @@ TEST(Launch, TwoWorkersTrainTheSameModel) {
 }
 
 TEST(Launch, AFailingWorkerIsReportedWithItsRankAndCode) {
+#ifndef TORCHLAB_HAVE_GLOO
+  GTEST_SKIP() << "needs the gloo backend (CPU)";
+#endif
   TempDir dir;
   const auto r = run_cli("launch --nproc 2 --timeout 10 -- dist-check --size-mb 1 --fail-on-rank 1", dir.path());
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;  // the worker's own code
@@ -70,6 +76,9 @@ TEST(Launch, AMissingBackendNamesTheCompiledOnes) {
 }
 
 TEST(Launch, CtrlCStopsEveryWorkerAndRankZeroCheckpoints) {
+#ifndef TORCHLAB_HAVE_GLOO
+  GTEST_SKIP() << "needs the gloo backend (CPU)";
+#endif
   TempDir dir;
   const auto log = dir / "launch.log";
   const pid_t pid = fork();

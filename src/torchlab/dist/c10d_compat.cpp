@@ -11,7 +11,7 @@
 namespace torchlab::dist::compat {
 namespace {
 
-#if TORCHLAB_TORCH_2
+#ifdef TORCHLAB_TCPSTORE_LISTEN_FD
 // A listening socket bound to host:port only (not every interface), handed to the TCPStore server.
 int listen_on(const std::string& host, int port) {
   addrinfo hints{}, *res = nullptr;
@@ -48,7 +48,7 @@ c10::intrusive_ptr<c10d::TCPStore> make_tcp_store(const std::string& host, int p
   opts.numWorkers = static_cast<std::size_t>(world_size);
   opts.waitWorkers = false;  // the Context waits itself, to name the ranks that did not join
   opts.timeout = timeout;
-#if TORCHLAB_TORCH_2
+#ifdef TORCHLAB_TCPSTORE_LISTEN_FD
   if (server) {
     opts.masterListenFd = listen_on(host, port);
     opts.useLibUV = false;  // the classic server takes the socket as it is

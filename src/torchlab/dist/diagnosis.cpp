@@ -46,7 +46,7 @@ std::string diagnose(c10d::Store& store, const Env& env, int64_t seq, const std:
   try {
     // Answers must come quickly now: a store that does not answer means its host, rank 0, is gone.
     store.setTimeout(std::min<std::chrono::milliseconds>(env.timeout, std::chrono::seconds(5)));
-    store.set("failed/" + std::to_string(env.rank), {'1'});
+    store.set("failed/" + std::to_string(env.rank), std::vector<uint8_t>{'1'});
     std::vector<int> behind;
     std::string where;
     for (int k = 0; k < env.world_size; ++k) {
