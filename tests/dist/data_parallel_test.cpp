@@ -55,8 +55,11 @@ TEST(DistWorker, Run) {
     // Rank 1 starts from other weights: the first step's broadcast must replace them with rank 0's.
     auto net = dist_test::toy_model(rank == 0 ? 123 : 999);
     auto adam = std::make_shared<torch::optim::Adam>(net->parameters(), torch::optim::AdamOptions(0.01));
-    auto run = dist::create_run_dir(context, root, "dp", "toy", false, {{"task", "toy"}});
+    const bool resume = env_or("TORCHLAB_TEST_DIST_RESUME", "") == "1";
+    auto run = resume ? train::RunDir::open(root / "dp")
+                      : dist::create_run_dir(context, root, "dp", "toy", false, {{"task", "toy"}});
     auto options = dist_test::toy_options(mode == "train" ? 2 : 100000);
+    options.max_steps = std::stoll(env_or("TORCHLAB_TEST_DIST_MAX_STEPS", "0"));
     train::Learner learner(run, net, adam, dist::configure(context, options));
     toy::wire(learner, net);
     if (mode == "forever") {
@@ -70,6 +73,7 @@ TEST(DistWorker, Run) {
     toy::Source data(200, 16, 7);
     {
       auto shard = dist::attach(context, learner, *net, data);
+      if (resume && !learner.resume()) throw UserError("nothing to resume");
       learner.fit(shard);
     }
     torch::save(net->parameters(), (root / ("params-" + std::to_string(rank) + ".pt")).string());
@@ -86,51 +90,84 @@ TEST(DistWorker, Run) {
   std::_Exit(0);
 }
 
+namespace {
+
+// Runs both ranks of DistWorker.Run in "train" mode to the end; false (with the logs) when one failed.
+::testing::AssertionResult train_two_ranks(const fs::path& root, const std::map<std::string, std::string>& extra = {}) {
+  const int port = dist::free_port();
+  std::vector<dist_test::Proc> ranks;
+  for (int r = 0; r < 2; ++r) {
+    std::map<std::string, std::string> env = {{"TORCHLAB_TEST_DIST_MODE", "train"},
+                                              {"TORCHLAB_TEST_DIST_ROOT", root.string()},
+                                              {"TORCHLAB_DIST_TIMEOUT", "20"}};
+    env.insert(extra.begin(), extra.end());
+    ranks.push_back(spawn_rank("DistWorker.Run", r, 2, port, env, root / ("log-" + std::to_string(r))));
+  }
+  auto result = ::testing::AssertionSuccess();
+  for (auto& p : ranks)
+    if (dist_test::exit_code(dist_test::wait_for(p.pid, 60s)) != 0)
+      result = ::testing::AssertionFailure() << read_text(p.log);
+  return result;
+}
+
+// The same training in one process, on both ranks' batches at once.
+struct Reference {
+  std::vector<torch::Tensor> params;
+  std::map<int64_t, double> losses;
+  int64_t steps;
+};
+
+Reference train_on_the_union(const fs::path& root) {
+  auto net = dist_test::toy_model(123);
+  auto adam = std::make_shared<torch::optim::Adam>(net->parameters(), torch::optim::AdamOptions(0.01));
+  train::Learner learner(train::RunDir::create(root, "ref", "toy", false, {}), net, adam, dist_test::toy_options(2));
+  toy::wire(learner, net);
+  toy::Source data(200, 16, 7);
+  dist_test::UnionSource both(data, 2);
+  learner.fit(both);
+  return {net->parameters(), train_losses(learner.run()), learner.progress().step};
+}
+
+void expect_same_params(const fs::path& root, const Reference& ref) {
+  const auto p0 = load_params(root / "params-0.pt"), p1 = load_params(root / "params-1.pt");
+  ASSERT_EQ(p0.size(), ref.params.size());
+  for (size_t i = 0; i < ref.params.size(); ++i) {
+    EXPECT_TRUE(torch::equal(p0[i], p1[i])) << "parameter " << i << " differs between the ranks";
+    EXPECT_LE((p0[i] - ref.params[i]).abs().max().item<double>(), 1e-6) << "parameter " << i;
+  }
+}
+
+}  // namespace
+
 TEST(DataParallel, TwoRanksMatchOneProcessOnTheUnionOfTheirBatches) {
 #ifndef TORCHLAB_HAVE_GLOO
   GTEST_SKIP() << "needs the gloo backend (CPU)";
 #endif
   TempDir dir;
-  const int port = dist::free_port();
-  std::vector<dist_test::Proc> ranks;
-  for (int r = 0; r < 2; ++r)
-    ranks.push_back(spawn_rank("DistWorker.Run", r, 2, port,
-                               {{"TORCHLAB_TEST_DIST_MODE", "train"},
-                                {"TORCHLAB_TEST_DIST_ROOT", dir.path().string()},
-                                {"TORCHLAB_DIST_TIMEOUT", "20"}},
-                               dir / ("log-" + std::to_string(r))));
-  for (auto& p : ranks) {
-    const int status = dist_test::wait_for(p.pid, 60s);
-    ASSERT_EQ(dist_test::exit_code(status), 0) << read_text(p.log);
-  }
-
-  // The same training in one process, on both ranks' batches at once.
-  auto net = dist_test::toy_model(123);
-  auto adam = std::make_shared<torch::optim::Adam>(net->parameters(), torch::optim::AdamOptions(0.01));
-  train::Learner learner(train::RunDir::create(dir.path(), "ref", "toy", false, {}), net, adam,
-                         dist_test::toy_options(2));
-  toy::wire(learner, net);
-  toy::Source data(200, 16, 7);
-  dist_test::UnionSource both(data, 2);
-  learner.fit(both);
-  EXPECT_EQ(learner.progress().step, 12);  // 12 batches of 16 a epoch, 6 per rank, 2 epochs
-
-  const auto p0 = load_params(dir / "params-0.pt"), p1 = load_params(dir / "params-1.pt");
-  const auto ref = net->parameters();
-  ASSERT_EQ(p0.size(), ref.size());
-  for (size_t i = 0; i < ref.size(); ++i) {
-    EXPECT_TRUE(torch::equal(p0[i], p1[i])) << "parameter " << i << " differs between the ranks";
-    EXPECT_LE((p0[i] - ref[i]).abs().max().item<double>(), 1e-6) << "parameter " << i;
-  }
+  ASSERT_TRUE(train_two_ranks(dir.path()));
+  const auto ref = train_on_the_union(dir.path());
+  EXPECT_EQ(ref.steps, 12);  // 12 batches of 16 an epoch, 6 per rank, 2 epochs
+  expect_same_params(dir.path(), ref);
   // Logged losses are the mean over both ranks: the union run's, step for step. Rank 0 alone wrote them.
   const auto dp_run = train::RunDir::open(dir / "dp");
-  const auto dp = train_losses(dp_run), single = train_losses(learner.run());
+  const auto dp = train_losses(dp_run);
   ASSERT_EQ(dp.size(), 4u);  // steps 3, 6, 9, 12
-  ASSERT_EQ(single.size(), dp.size());
-  for (const auto& [step, loss] : single) EXPECT_NEAR(dp.at(step), loss, 1e-6) << "step " << step;
+  ASSERT_EQ(ref.losses.size(), dp.size());
+  for (const auto& [step, loss] : ref.losses) EXPECT_NEAR(dp.at(step), loss, 1e-6) << "step " << step;
   // Its checkpoints record the world size, which resume checks.
   const auto ckpt = load_checkpoint(dp_run.checkpoints().back(), "toy");
   EXPECT_EQ(ckpt.meta["world_size"], 2);
+}
+
+TEST(DataParallel, AResumedRunEndsWhereAnUninterruptedOneDoes) {
+#ifndef TORCHLAB_HAVE_GLOO
+  GTEST_SKIP() << "needs the gloo backend (CPU)";
+#endif
+  TempDir dir;
+  ASSERT_TRUE(train_two_ranks(dir.path(), {{"TORCHLAB_TEST_DIST_MAX_STEPS", "5"}}));  // stops mid-epoch
+  ASSERT_EQ(train::RunDir::open(dir / "dp").checkpoints().back().filename(), "step-000000000005.ckpt");
+  ASSERT_TRUE(train_two_ranks(dir.path(), {{"TORCHLAB_TEST_DIST_RESUME", "1"}}));
+  expect_same_params(dir.path(), train_on_the_union(dir.path()));
 }
 
 TEST(DataParallel, CtrlCOnOneRankStopsBothAfterTheSameStep) {

@@ -50,7 +50,7 @@ double expect_fails_naming(const dist_test::Proc& survivor, const std::string& c
 
 }  // namespace
 
-TEST(Faults, AKilledRankIsNamedByTheOther) {
+TEST(DistFaults, AKilledRankIsNamedByTheOther) {
 #ifndef TORCHLAB_HAVE_GLOO
   GTEST_SKIP() << "needs the gloo backend (CPU)";
 #endif
@@ -61,7 +61,7 @@ TEST(Faults, AKilledRankIsNamedByTheOther) {
   EXPECT_LT(took, kTimeoutS + 8);  // a closed connection is noticed at once
 }
 
-TEST(Faults, AHungRankFailsTheOtherAfterTheTimeout) {
+TEST(DistFaults, AHungRankFailsTheOtherAfterTheTimeout) {
 #ifndef TORCHLAB_HAVE_GLOO
   GTEST_SKIP() << "needs the gloo backend (CPU)";
 #endif
@@ -74,7 +74,7 @@ TEST(Faults, AHungRankFailsTheOtherAfterTheTimeout) {
   ::kill(pair.ranks[1].pid, SIGKILL);
 }
 
-TEST(Faults, LosingRankZeroNamesTheStoreHost) {
+TEST(DistFaults, LosingRankZeroNamesTheStoreHost) {
 #ifndef TORCHLAB_HAVE_GLOO
   GTEST_SKIP() << "needs the gloo backend (CPU)";
 #endif
@@ -84,7 +84,7 @@ TEST(Faults, LosingRankZeroNamesTheStoreHost) {
   expect_fails_naming(pair.ranks[1], "lost rank 0, which hosts the rendezvous store");
 }
 
-TEST(Faults, ARankThatNeverJoinsIsNamedAfterTheTimeout) {
+TEST(DistFaults, ARankThatNeverJoinsIsNamedAfterTheTimeout) {
   dist::Env env;
   env.present = true;
   env.world_size = 3;
@@ -102,7 +102,7 @@ TEST(Faults, ARankThatNeverJoinsIsNamedAfterTheTimeout) {
   EXPECT_GE(std::chrono::duration<double>(Clock::now() - start).count(), 1.4);
 }
 
-TEST(Faults, NoStoreToReachIsAClearError) {
+TEST(DistFaults, NoStoreToReachIsAClearError) {
   dist::Env env;
   env.present = true;
   env.rank = 1;

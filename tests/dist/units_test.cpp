@@ -84,7 +84,7 @@ TEST(ShardedSource, RanksCoverTheEpochDisjointlyInTheSameOrder) {
   EXPECT_THROW(dist::ShardedSource(two, 0, 3), UserError);  // fewer batches than ranks
 }
 
-TEST(Env, AbsentMeansOneProcess) {
+TEST(DistEnv, AbsentMeansOneProcess) {
   ScopedEnv a("RANK", nullptr), b("WORLD_SIZE", nullptr), c("TORCHLAB_DIST_TIMEOUT", nullptr);
   const auto env = dist::Env::from_environment();
   EXPECT_FALSE(env.present);
@@ -92,7 +92,7 @@ TEST(Env, AbsentMeansOneProcess) {
   EXPECT_EQ(env.timeout.count(), 60000);
 }
 
-TEST(Env, ReadsTorchrunVariables) {
+TEST(DistEnv, ReadsTorchrunVariables) {
   ScopedEnv a("RANK", "3"), b("WORLD_SIZE", "4"), c("LOCAL_RANK", "1"), d("MASTER_ADDR", "10.0.0.7"),
       e("MASTER_PORT", "29511"), f("TORCHLAB_DIST_TIMEOUT", "2.5"), g("LOCAL_WORLD_SIZE", "2");
   const auto env = dist::Env::from_environment();
@@ -106,7 +106,7 @@ TEST(Env, ReadsTorchrunVariables) {
   EXPECT_EQ(env.timeout.count(), 2500);
 }
 
-TEST(Env, BadValuesNameTheVariable) {
+TEST(DistEnv, BadValuesNameTheVariable) {
   {
     ScopedEnv a("RANK", "4"), b("WORLD_SIZE", "4");
     EXPECT_THROW(dist::Env::from_environment(), UserError);
@@ -130,7 +130,7 @@ TEST(Env, BadValuesNameTheVariable) {
   EXPECT_THROW(dist::parse_host_port("node0:99999", "--master"), UserError);
 }
 
-TEST(Backends, AMissingOneIsAUserErrorListingThoseCompiledIn) {
+TEST(DistBackends, AMissingOneIsAUserErrorListingThoseCompiledIn) {
   dist::Env env;
   env.backend = "mpi";
   EXPECT_THROW(dist::Context{env}, UserError);
@@ -198,6 +198,11 @@ TEST(DataParallel, ResumingWithAnotherWorldSizeIsRefused) {
               std::string::npos)
         << e.what();
   }
+  // Resumed before attach: attach checks the checkpoint the Learner loaded.
+  train::Learner early(train::RunDir::open(dir / "r"), net, sgd, dist::configure(single, options));
+  toy::wire(early, net);
+  ASSERT_TRUE(early.resume());
+  EXPECT_THROW(dist::attach(single, early, *net, data), UserError);
 }
 
 #ifdef TORCHLAB_HAVE_NCCL
