@@ -62,7 +62,7 @@ TrainOutcome train_char_rnn(const TrainRequest& request) {
     run = train::RunDir::open(request.resume);
     config = merge_resumed(*run, request);
   }
-  if (config.input.empty()) config.input = kDefaultCorpus;
+  if (config.input.empty()) config.input = find_default_corpus().string();
   validate(config);
 
   const Corpus corpus = load_corpus(config.input, parse_vocab_kind(config.vocab), config.seq_len);
@@ -172,6 +172,17 @@ TrainOutcome train_char_rnn(const TrainRequest& request) {
   }
   outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return outcome;
+}
+
+fs::path find_default_corpus() {
+  std::error_code ec;
+  if (fs::exists(kDefaultCorpus, ec)) return kDefaultCorpus;
+  const auto exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (auto dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path())
+      if (fs::exists(dir / kDefaultCorpus, ec)) return dir / kDefaultCorpus;
+  }
+  return kDefaultCorpus;
 }
 
 fs::path latest_checkpoint(const fs::path& run_dir) {

@@ -57,6 +57,10 @@ struct LoadedCharRnn {
   int64_t step = 0;
 };
 
+// data/moby-dick.txt from the current folder, else beside the program's build folder (build/../data); the plain
+// relative path when neither exists (the error then names it).
+std::filesystem::path find_default_corpus();
+
 // A run directory's newest checkpoint (UserError when it has none).
 std::filesystem::path latest_checkpoint(const std::filesystem::path& run_dir);
 // `run` is a name under runs_dir or a path.
