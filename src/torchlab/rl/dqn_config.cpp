@@ -1,0 +1,142 @@
+#include "torchlab/rl/dqn_config.h"
+
+#include "torchlab/core/error.h"
+
+namespace torchlab::rl {
+
+int observation_size(const std::string& env) { return env == "cartpole" ? 4 : 9; }
+int action_count(const std::string& env) { return env == "cartpole" ? 2 : 9; }
+
+DqnConfig DqnConfig::defaults(const std::string& env, const std::string& preset) {
+  if (env != "tictactoe" && env != "cartpole")
+    throw UserError("--env " + env + " is not an environment; choose tictactoe or cartpole");
+  if (preset != "default" && preset != "seed")
+    throw UserError("--preset " + preset + " is not a preset; choose default or seed");
+  DqnConfig c;
+  c.env = env;
+  c.preset = preset;
+  if (env == "tictactoe" && preset == "seed") {
+    // The seed's network and the algorithm: negamax targets, EMA target, one Adam step per move.
+    c.hidden = {32, 32};
+    c.target = "negamax";
+    c.random_opponent = 0;
+  } else if (env == "cartpole") {
+    c.hidden = {128, 128};
+    c.lr = 5e-4;
+    c.gamma = 0.99;
+    c.loss = "huber";
+    c.tau = 0.005;
+    c.double_dqn = true;
+    c.eps_end = 0.05;
+    c.eps_decay = 20000;
+    c.target = "";
+    c.opponent_eps = 0;
+    c.random_opponent = 0;
+    c.episodes_per_epoch = 20;
+    c.epochs = 25;
+    c.eval_episodes = 20;
+    if (preset == "seed") c.hidden = {32, 32};
+  }
+  return c;
+}
+
+nlohmann::json DqnConfig::to_json() const {
+  return {{"env", env},
+          {"preset", preset},
+          {"hidden", hidden},
+          {"lr", lr},
+          {"batch_size", batch_size},
+          {"gamma", gamma},
+          {"replay_capacity", replay_capacity},
+          {"learning_starts", learning_starts},
+          {"train_every", train_every},
+          {"loss", loss},
+          {"target_update", target_update},
+          {"tau", tau},
+          {"hard_every", hard_every},
+          {"double_dqn", double_dqn},
+          {"eps_start", eps_start},
+          {"eps_end", eps_end},
+          {"eps_decay", eps_decay},
+          {"target", target},
+          {"opponent_eps", opponent_eps},
+          {"random_opponent", random_opponent},
+          {"episodes_per_epoch", episodes_per_epoch},
+          {"epochs", epochs},
+          {"eval_episodes", eval_episodes},
+          {"fused", fused},
+          {"seed", seed}};
+}
+
+DqnConfig DqnConfig::from_json(const nlohmann::json& j) {
+  DqnConfig c = defaults(j.value("env", std::string("tictactoe")), j.value("preset", std::string("default")));
+#define TORCHLAB_FIELD(name) c.name = j.value(#name, c.name)
+  TORCHLAB_FIELD(hidden);
+  TORCHLAB_FIELD(lr);
+  TORCHLAB_FIELD(batch_size);
+  TORCHLAB_FIELD(gamma);
+  TORCHLAB_FIELD(replay_capacity);
+  TORCHLAB_FIELD(learning_starts);
+  TORCHLAB_FIELD(train_every);
+  TORCHLAB_FIELD(loss);
+  TORCHLAB_FIELD(target_update);
+  TORCHLAB_FIELD(tau);
+  TORCHLAB_FIELD(hard_every);
+  TORCHLAB_FIELD(double_dqn);
+  TORCHLAB_FIELD(eps_start);
+  TORCHLAB_FIELD(eps_end);
+  TORCHLAB_FIELD(eps_decay);
+  TORCHLAB_FIELD(target);
+  TORCHLAB_FIELD(opponent_eps);
+  TORCHLAB_FIELD(random_opponent);
+  TORCHLAB_FIELD(episodes_per_epoch);
+  TORCHLAB_FIELD(epochs);
+  TORCHLAB_FIELD(eval_episodes);
+  TORCHLAB_FIELD(fused);
+  TORCHLAB_FIELD(seed);
+#undef TORCHLAB_FIELD
+  return c;
+}
+
+void DqnConfig::validate() const {
+  auto fail = [](const std::string& flag, const std::string& what) { throw UserError("--" + flag + " " + what); };
+  auto unit = [&](double v, const char* flag) {
+    if (!(v >= 0 && v <= 1)) fail(flag, std::to_string(v) + " is outside [0, 1]");
+  };
+  auto positive = [&](int64_t v, const char* flag) {
+    if (v <= 0) fail(flag, "must be positive (got " + std::to_string(v) + ")");
+  };
+  if (env != "tictactoe" && env != "cartpole") fail("env", env + " is not tictactoe or cartpole");
+  for (int64_t h : hidden) positive(h, "hidden");
+  if (hidden.empty()) fail("hidden", "needs at least one hidden layer size");
+  if (!(lr > 0)) fail("lr", "must be positive");
+  positive(batch_size, "batch");
+  unit(gamma, "gamma");
+  positive(replay_capacity, "replay");
+  if (learning_starts < 0) fail("learning-starts", "must not be negative");
+  positive(train_every, "train-every");
+  if (loss != "mse" && loss != "huber") fail("loss", loss + " is not mse or huber");
+  if (target_update != "ema" && target_update != "hard") fail("target-update", target_update + " is not ema or hard");
+  if (!(tau > 0 && tau <= 1)) fail("tau", std::to_string(tau) + " is outside (0, 1]");
+  positive(hard_every, "hard-every");
+  unit(eps_start, "eps-start");
+  unit(eps_end, "eps-end");
+  if (eps_decay < 0) fail("eps-decay", "must not be negative");
+  if (env == "tictactoe" && target != "negamax" && target != "expectimax")
+    fail("target", target + " is not negamax or expectimax");
+  unit(opponent_eps, "opponent-eps");
+  unit(random_opponent, "random-opponent");
+  positive(episodes_per_epoch, "episodes-per-epoch");
+  positive(epochs, "epochs");
+  positive(eval_episodes, "eval-episodes");
+  if (fused != "auto" && fused != "on" && fused != "off") fail("fused", fused + " is not auto, on or off");
+}
+
+std::vector<int64_t> DqnConfig::layer_sizes() const {
+  std::vector<int64_t> s{observation_size(env)};
+  s.insert(s.end(), hidden.begin(), hidden.end());
+  s.push_back(action_count(env));
+  return s;
+}
+
+}  // namespace torchlab::rl
