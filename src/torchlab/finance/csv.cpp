@@ -1,0 +1,190 @@
+#include "torchlab/finance/csv.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "torchlab/core/error.h"
+
+namespace torchlab::finance {
+namespace {
+
+constexpr size_t kBlock = 1 << 20;
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+bool blank(std::string_view s) { return trim(s).empty(); }
+
+std::string errno_text() { return std::strerror(errno); }
+
+}  // namespace
+
+void split_csv(std::string_view line, std::vector<std::string_view>& fields) {
+  fields.clear();
+  size_t i = 0;
+  const size_t n = line.size();
+  while (true) {
+    while (i < n && (line[i] == ' ' || line[i] == '\t')) ++i;
+    if (i < n && line[i] == '"') {
+      const size_t start = ++i;
+      while (i < n && !(line[i] == '"' && (i + 1 >= n || line[i + 1] != '"'))) i += line[i] == '"' ? 2 : 1;
+      fields.push_back(line.substr(start, std::min(i, n) - start));
+      while (i < n && line[i] != ',') ++i;  // anything after the closing quote up to the comma is ignored
+    } else {
+      const size_t start = i;
+      while (i < n && line[i] != ',') ++i;
+      fields.push_back(trim(line.substr(start, i - start)));
+    }
+    if (i >= n) break;
+    ++i;  // the comma
+  }
+}
+
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(text);
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+CsvReader::CsvReader(const std::filesystem::path& path) : path_(path) {
+  file_ = std::fopen(path.c_str(), "rb");
+  if (!file_)
+    throw UserError("cannot open " + path.string() + ": " +
+                    (std::filesystem::exists(path) ? errno_text() : std::string("no such file")));
+  std::error_code ec;
+  file_size_ = static_cast<int64_t>(std::filesystem::file_size(path, ec));
+  // The header is the first non-blank line.
+  std::string text;
+  size_t pos = 0;
+  while (true) {
+    const size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) {
+      if (fill(text)) continue;
+      if (pos >= text.size())
+        throw UserError(path.string() + " is empty: expected a header row, then one row per option");
+    }
+    const size_t end = nl == std::string::npos ? text.size() : nl;
+    ++line_;
+    std::string_view line(text.data() + pos, end - pos);
+    pos = nl == std::string::npos ? text.size() : nl + 1;
+    if (line_ == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);  // UTF-8 byte order mark
+    if (blank(line)) {
+      if (pos >= text.size() && !fill(text))
+        throw UserError(path.string() + " is empty: expected a header row, then one row per option");
+      continue;
+    }
+    header_line_ = std::string(trim(line));
+    std::vector<std::string_view> fields;
+    split_csv(header_line_, fields);
+    for (auto f : fields) header_.emplace_back(f);
+    break;
+  }
+  pending_ = text.substr(pos);
+}
+
+CsvReader::~CsvReader() {
+  if (file_) std::fclose(file_);
+}
+
+bool CsvReader::fill(std::string& text) {
+  if (eof_) return false;
+  const size_t old = text.size();
+  text.resize(old + kBlock);
+  const size_t got = std::fread(text.data() + old, 1, kBlock, file_);
+  text.resize(old + got);
+  bytes_read_ += static_cast<int64_t>(got);
+  if (got < kBlock) {
+    if (std::ferror(file_)) throw UserError("cannot read " + path_.string() + ": " + errno_text());
+    eof_ = true;
+  }
+  return got > 0;
+}
+
+bool CsvReader::next(int64_t max_rows, CsvChunk& chunk) {
+  chunk.text = std::move(pending_);
+  pending_.clear();
+  chunk.rows.clear();
+  chunk.lines.clear();
+  chunk.first_row = row_ + 1;
+  std::vector<std::pair<size_t, size_t>> spans;  // offsets: text may grow (and move) while reading
+  size_t pos = 0;
+  while (static_cast<int64_t>(spans.size()) < max_rows) {
+    const size_t nl = chunk.text.find('\n', pos);
+    if (nl == std::string::npos && !eof_) {
+      fill(chunk.text);
+      continue;
+    }
+    if (pos >= chunk.text.size()) break;
+    const size_t end = nl == std::string::npos ? chunk.text.size() : nl;
+    ++line_;
+    std::string_view line(chunk.text.data() + pos, end - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!blank(line)) {
+      spans.emplace_back(pos, line.size());
+      chunk.lines.push_back(line_);
+    }
+    pos = nl == std::string::npos ? chunk.text.size() : nl + 1;
+  }
+  pending_ = chunk.text.substr(pos);
+  chunk.text.resize(pos);
+  for (const auto& [begin, size] : spans) chunk.rows.emplace_back(chunk.text.data() + begin, size);
+  row_ += static_cast<int64_t>(spans.size());
+  return !spans.empty();
+}
+
+AtomicOutput::AtomicOutput(const std::filesystem::path& path) : path_(path) {
+  const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::string tmpl = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
+  fd_ = ::mkstemp(tmpl.data());
+  if (fd_ < 0)
+    throw UserError("cannot create a file in " + dir.string() + " for " + path.string() + ": " + errno_text());
+  tmp_ = tmpl;
+}
+
+AtomicOutput::~AtomicOutput() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) ::unlink(tmp_.c_str());
+}
+
+void AtomicOutput::write(std::string_view bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw UserError("cannot write " + path_.string() + ": " + errno_text());
+    }
+    done += static_cast<size_t>(n);
+  }
+}
+
+void AtomicOutput::commit() {
+  if (::fsync(fd_) != 0) throw UserError("cannot write " + path_.string() + ": " + errno_text());
+  ::fchmod(fd_, 0644);
+  ::close(fd_);
+  fd_ = -1;
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0)
+    throw UserError("cannot rename " + tmp_.string() + " to " + path_.string() + ": " + errno_text());
+  committed_ = true;
+  const auto dir = path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+}  // namespace torchlab::finance
