@@ -1,0 +1,220 @@
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <unistd.h>
+
+#include "torchlab/command.h"
+#include "torchlab/core/console.h"
+#include "torchlab/core/error.h"
+#include "torchlab/vision/image_file.h"
+#include "torchlab/vision/mnist.h"
+#include "torchlab/vision/mnist_task.h"
+
+namespace torchlab::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace torchlab::vision;
+
+struct TrainFlags {
+  Common common;
+  MnistConfig config;
+  std::string classes = "auto";
+  std::string run;
+  std::string resume;
+  std::string runs_dir = "runs";
+  bool overwrite = false;
+  bool quiet = false;
+  int64_t max_steps = 0;
+};
+
+std::string percent(double fraction) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f%%", 100 * fraction);
+  return buf;
+}
+
+void print_outcome(const TrainOutcome& o) {
+  const std::string name = o.run_dir.filename().string();
+  std::cout << "Test accuracy " << percent(o.test_accuracy) << " (loss " << o.test_loss << ") after " << o.epochs_done
+            << " epochs of the " << o.config.model << " model, " << o.steps << " steps, "
+            << format_duration(o.seconds) << "\n"
+            << "Run: " << o.run_dir.string() << " (report: " << (o.run_dir / "report.html").string() << ")\n"
+            << "Next: torchlab mnist eval --run " << o.run_dir.string() << "\n";
+}
+
+void add_train(CLI::App& parent) {
+  auto f = std::make_shared<TrainFlags>();
+  auto* app = parent.add_subcommand("train", "Train a linear, MLP or conv classifier (dashboard, run directory, report)");
+  app->add_option("--model", f->config.model, "linear | mlp | conv")->capture_default_str();
+  app->add_option("--data", f->config.data, "folder with the four idx files, plain or .gz")
+      ->default_str(kDefaultMnistDir);
+  app->add_option("--epochs", f->config.epochs, "epochs (default: linear 10, mlp 10, conv 8)")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--batch-size", f->config.batch_size, "images per step")->capture_default_str();
+  app->add_option("--lr", f->config.lr, "Adam learning rate (default: linear 0.005, mlp and conv 0.001)");
+  app->add_option("--schedule", f->config.schedule, "learning rate: cosine (decays to 0) | constant")
+      ->capture_default_str();
+  app->add_option("--classes", f->classes, "class names: auto | fashion | digits")->capture_default_str();
+  app->add_option("--train-limit", f->config.train_limit, "train on the first N images only (0 = all)")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--test-limit", f->config.test_limit, "validate on the first N test images only (0 = all)")
+      ->check(CLI::NonNegativeNumber);
+  app->add_option("--run", f->run, "run name (a folder under --runs-dir; default: mnist-<model>-<time>)");
+  app->add_option("--resume", f->resume, "continue a run (a name or a path; alone: the --run one)")
+      ->expected(0, 1)
+      ->default_str("");
+  app->add_option("--runs-dir", f->runs_dir, "where runs live")->capture_default_str();
+  app->add_flag("--overwrite", f->overwrite, "start the --run afresh if it exists");
+  app->add_option("--max-steps", f->max_steps, "stop after this many optimizer steps (0 = no limit)")
+      ->check(CLI::NonNegativeNumber);
+  app->add_flag("--quiet", f->quiet, "no dashboard");
+  add_common(*app, f->common);
+  app->callback([f, app] {
+    const auto device = apply_common(f->common);
+    TrainRequest r;
+    r.config = f->config;
+    r.config.classes = f->classes;
+    r.config.seed = f->common.seed;
+    for (const auto& [flag, key] : std::vector<std::pair<std::string, std::string>>{
+             {"--model", "model"}, {"--data", "data"}, {"--epochs", "epochs"}, {"--batch-size", "batch_size"},
+             {"--lr", "lr"}, {"--schedule", "schedule"}, {"--classes", "classes"}, {"--seed", "seed"}, {"--train-limit", "train_limit"},
+             {"--test-limit", "test_limit"}})
+      if (app->count(flag)) r.given.insert(key);
+    r.runs_dir = f->runs_dir;
+    r.run = f->run;
+    if (app->count("--resume")) {
+      if (f->resume.empty() && f->run.empty())
+        throw UserError("--resume: name the run to continue (--resume NAME, or --run NAME --resume)");
+      r.resume = resolve_run_dir(f->resume.empty() ? f->run : f->resume, f->runs_dir);
+      if (f->overwrite) throw UserError("--resume and --overwrite contradict each other; pick one");
+    }
+    r.overwrite = f->overwrite;
+    r.device = device;
+    r.quiet = f->quiet;
+    r.max_steps = f->max_steps;
+    print_outcome(train_mnist(r));
+  });
+}
+
+struct RunFlags {
+  Common common;
+  std::string run;
+  std::string runs_dir = "runs";
+  std::string checkpoint = "last";
+  std::string data;
+};
+
+void add_run_flags(CLI::App& app, RunFlags& f) {
+  app.add_option("--run", f.run, "the run: a name under --runs-dir or a path")->required();
+  app.add_option("--runs-dir", f.runs_dir, "where runs live")->capture_default_str();
+  app.add_option("--checkpoint", f.checkpoint, "last | best")->capture_default_str();
+  app.add_option("--data", f.data, "dataset folder (default: the run's)");
+  add_common(app, f.common);
+}
+
+void add_eval(CLI::App& parent) {
+  auto f = std::make_shared<RunFlags>();
+  auto* app = parent.add_subcommand("eval", "Test accuracy, per-class accuracy and confusion matrix of a run");
+  add_run_flags(*app, *f);
+  app->callback([f] {
+    const auto device = apply_common(f->common);
+    const auto run = load_run(resolve_run_dir(f->run, f->runs_dir), f->checkpoint, device);
+    const auto eval = evaluate_run(run, f->data, device);
+    std::cout << "Run " << run.dir.string() << ", " << run.config.model << " model, checkpoint "
+              << run.checkpoint.filename().string() << " (step " << run.step << ")\n"
+              << eval.text(run.classes);
+  });
+}
+
+struct PredictFlags : RunFlags {
+  int64_t index = -1;
+  std::string image;
+  bool invert = false;
+};
+
+void add_predict(CLI::App& parent) {
+  auto f = std::make_shared<PredictFlags>();
+  auto* app = parent.add_subcommand("predict", "Class probabilities for a test image or a 28x28 PGM/PNG file");
+  add_run_flags(*app, *f);
+  auto* index = app->add_option("--index", f->index, "a test-split image by position")->check(CLI::NonNegativeNumber);
+  auto* image = app->add_option("--image", f->image, "a 28x28 grey PGM or PNG file (white on black)");
+  index->excludes(image);
+  app->add_flag("--invert", f->invert, "invert the file's grey levels first (for black-on-white drawings)");
+  app->callback([f] {
+    if (f->index < 0 && f->image.empty()) throw UserError("mnist predict: give --index I or --image FILE");
+    const auto device = apply_common(f->common);
+    const auto run = load_run(resolve_run_dir(f->run, f->runs_dir), f->checkpoint, device);
+    torch::Tensor pixels;
+    std::string truth;
+    if (f->index >= 0) {
+      const auto dir = f->data.empty() ? dataset_dir(run.config.data) : fs::path(f->data);
+      const auto test = load_mnist_split(dir, "t10k");
+      if (f->index >= test.size())
+        throw UserError("--index " + std::to_string(f->index) + ": the test split has " +
+                        std::to_string(test.size()) + " images (0.." + std::to_string(test.size() - 1) + ")");
+      pixels = test.images[f->index].clone();
+      truth = run.classes[test.labels[f->index].item<int64_t>()];
+    } else {
+      const auto img = read_grey_image(f->image);
+      if (img.width != kImageSide || img.height != kImageSide)
+        throw UserError(f->image + " is " + std::to_string(img.width) + "x" + std::to_string(img.height) +
+                        " pixels; the model takes 28x28 grey images (white on black, like the dataset): resize it");
+      pixels = torch::from_blob(const_cast<uint8_t*>(img.pixels.data()), {kImageSide, kImageSide}, torch::kUInt8)
+                   .clone();
+      if (f->invert) pixels = 255 - pixels;
+    }
+    const auto probs = predict_image(run, pixels, device);
+    size_t best = 0;
+    for (size_t k = 1; k < probs.size(); ++k)
+      if (probs[k] > probs[best]) best = k;
+    std::cout << "Predicted: " << run.classes[best] << " (" << percent(probs[best]) << ")";
+    if (!truth.empty()) std::cout << ", true class: " << truth;
+    std::cout << "\n";
+    for (size_t k = 0; k < probs.size(); ++k) {
+      char line[96];
+      std::snprintf(line, sizeof line, "  %zu %-12s %7.2f%%  ", k, run.classes[k].c_str(), 100 * probs[k]);
+      std::cout << line << std::string(static_cast<size_t>(std::lround(probs[k] * 30)), '#') << "\n";
+    }
+  });
+}
+
+Register reg(
+    "mnist", "Fashion-MNIST (or MNIST) classifiers: train, eval, predict",
+    [](CLI::App& app) {
+      app.require_subcommand(1);
+      add_train(app);
+      add_eval(app);
+      add_predict(app);
+    },
+    50);
+
+void demo(const torch::Device& device) {
+  std::cout << "An MLP (784-128-10) learns Fashion-MNIST's 60 000 training images for 2 epochs, then is tested on "
+               "the 10 000 test images.\n"
+            << std::flush;
+  TrainRequest r;
+  r.config.model = "mlp";
+  r.config.epochs = 2;
+  r.config.classes = "auto";
+  r.device = device;
+  r.write_report = false;
+  r.runs_dir = fs::temp_directory_path() / ("torchlab-demo-mnist-" + std::to_string(::getpid()));
+  r.run = "mlp";
+  try {
+    const auto o = train_mnist(r);
+    std::cout << "Test accuracy " << percent(o.test_accuracy) << " after " << o.epochs_done << " epochs ("
+              << format_duration(o.seconds) << "); the conv net reaches 91 % and more.\n";
+  } catch (const UserError& e) {
+    std::cout << "Skipped: " << e.what() << "\n";
+  }
+  std::error_code ec;
+  fs::remove_all(r.runs_dir, ec);
+}
+
+RegisterDemo demo_step("Fashion-MNIST", demo, 50, "torchlab mnist train --model conv --epochs 1 --run fm-conv");
+
+}  // namespace
+}  // namespace torchlab::cli

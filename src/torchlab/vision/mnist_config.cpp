@@ -1,0 +1,57 @@
+#include "torchlab/vision/mnist_config.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "torchlab/core/error.h"
+
+namespace torchlab::vision {
+
+nlohmann::json MnistConfig::to_json() const {
+  return {{"task", "mnist"},        {"model", model},           {"data", data},
+          {"classes", classes},     {"epochs", epochs},         {"batch_size", batch_size},
+          {"lr", lr},               {"schedule", schedule},     {"seed", seed},             {"train_limit", train_limit},
+          {"test_limit", test_limit}};
+}
+
+MnistConfig MnistConfig::from_json(const nlohmann::json& j) {
+  MnistConfig c;
+  if (j.contains("task") && j["task"] != "mnist")
+    throw UserError("this run is a " + j["task"].dump() + " run, not an mnist run");
+  c.model = j.value("model", c.model);
+  c.data = j.value("data", c.data);
+  c.classes = j.value("classes", c.classes);
+  c.epochs = j.value("epochs", c.epochs);
+  c.batch_size = j.value("batch_size", c.batch_size);
+  c.lr = j.value("lr", c.lr);
+  c.schedule = j.value("schedule", c.schedule);
+  c.seed = j.value("seed", c.seed);
+  c.train_limit = j.value("train_limit", c.train_limit);
+  c.test_limit = j.value("test_limit", c.test_limit);
+  return c;
+}
+
+int64_t default_epochs(const std::string& model) {
+  if (model == "linear") return 10;
+  if (model == "mlp") return 10;
+  return 8;
+}
+
+double default_lr(const std::string& model) { return model == "linear" ? 5e-3 : 1e-3; }
+
+double schedule_factor(const std::string& schedule, int64_t step, int64_t total_steps) {
+  if (schedule == "constant") return 1.0;
+  if (schedule == "cosine") {
+    const double t = total_steps > 0 ? std::min(1.0, double(step) / double(total_steps)) : 0.0;
+    return 0.5 * (1.0 + std::cos(M_PI * t));
+  }
+  throw UserError("--schedule " + schedule + ": expected cosine or constant");
+}
+
+const std::vector<std::string>& resume_keys() {
+  static const std::vector<std::string> keys = {"task", "model", "classes", "batch_size", "lr",      "schedule",
+                                                "seed", "train_limit", "test_limit"};
+  return keys;
+}
+
+}  // namespace torchlab::vision

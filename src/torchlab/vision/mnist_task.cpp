@@ -1,0 +1,227 @@
+#include "torchlab/vision/mnist_task.h"
+
+#include <chrono>
+
+#include "torchlab/core/checkpoint.h"
+#include "torchlab/core/console.h"
+#include "torchlab/core/error.h"
+#include "torchlab/dist/data_parallel.h"
+#include "torchlab/train/learner.h"
+#include "torchlab/train/run_dir.h"
+#include "torchlab/vision/batches.h"
+#include "torchlab/vision/classify_step.h"
+#include "torchlab/vision/fused_adam.h"
+#include "torchlab/vision/mnist.h"
+
+namespace torchlab::vision {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kCheckpointKind = "mnist";
+constexpr int64_t kEvalBatch = 1000;
+
+MnistSplit head(MnistSplit split, int64_t limit) {
+  if (limit > 0 && limit < split.size()) {
+    split.images = split.images.slice(0, 0, limit);
+    split.labels = split.labels.slice(0, 0, limit);
+  }
+  return split;
+}
+
+// Resolves the saved config of a resumed run against what the user asked for now.
+MnistConfig merge_resumed(const train::RunDir& run, const TrainRequest& request) {
+  const auto saved_json = run.config();
+  MnistConfig config = MnistConfig::from_json(saved_json);
+  auto now_json = saved_json;
+  const auto asked = request.config.to_json();
+  for (const auto& key : request.given)
+    if (asked.contains(key)) now_json[key] = asked[key];
+  // Only keys the user set can differ; "auto" classes means "whatever the run has".
+  if (request.config.classes == "auto") now_json["classes"] = saved_json.value("classes", "");
+  train::check_same_config(saved_json, now_json, resume_keys(), run.dir());
+  if (request.given.count("epochs")) config.epochs = request.config.epochs;
+  if (request.given.count("data")) config.data = request.config.data;
+  return config;
+}
+
+}  // namespace
+
+fs::path dataset_dir(const std::string& data) { return data.empty() ? fs::path(kDefaultMnistDir) : fs::path(data); }
+
+fs::path resolve_run_dir(const std::string& run, const fs::path& runs_dir) {
+  if (run.empty()) throw UserError("--run: give the name of a run (a folder in " + runs_dir.string() + ")");
+  if (run.find('/') != std::string::npos) return run;
+  return runs_dir / run;
+}
+
+TrainOutcome train_mnist(const TrainRequest& request) {
+  const auto start = std::chrono::steady_clock::now();
+  MnistConfig config = request.config;
+  std::optional<train::RunDir> run;
+  if (!request.resume.empty()) {
+    run = train::RunDir::open(request.resume);
+    config = merge_resumed(*run, request);
+  }
+  if (config.data.empty()) config.data = kDefaultMnistDir;
+  if (config.epochs <= 0) config.epochs = default_epochs(config.model);
+  if (config.batch_size < 1) throw UserError("--batch-size " + std::to_string(config.batch_size) + ": must be >= 1");
+  if (config.lr == 0) config.lr = default_lr(config.model);
+  if (!(config.lr > 0)) throw UserError("--lr " + std::to_string(config.lr) + ": must be positive");
+  schedule_factor(config.schedule, 0, 1);  // checks the name
+  auto model = make_classifier(config.model, request.device);  // checks --model before the data is read
+
+  const MnistSplit train_split = head(load_mnist_split(config.data, "train"), config.train_limit);
+  const MnistSplit test_split = head(load_mnist_split(config.data, "t10k"), config.test_limit);
+  if (config.classes.empty() || config.classes == "auto") config.classes = detect_class_set(config.data, train_split.images);
+  const auto classes = class_names(config.classes);
+
+  if (run)
+    run->write_config(config.to_json());
+  else
+    run = dist::create_run_dir(request.runs_dir, request.run, "mnist-" + config.model, request.overwrite,
+                                config.to_json());
+
+  auto optimizer = std::make_shared<FusedAdam>(model->parameters(), torch::optim::AdamOptions(config.lr));
+  train::LearnerOptions options;
+  options.epochs = config.epochs;
+  options.max_steps = request.max_steps;
+  options.seed = config.seed;
+  options.unit = "images";
+  options.device = request.device.str();
+  options.quiet = request.quiet;
+  options.write_report = request.write_report;
+  options.log_every_steps = request.log_every_steps;
+  // Cosine decay over the whole run: the last epochs average out Adam's noise (+0.5-1 % test accuracy).
+  const int64_t steps_per_epoch = (train_split.size() + config.batch_size - 1) / config.batch_size;
+  options.lr_schedule = [schedule = config.schedule, total = steps_per_epoch * config.epochs](int64_t step) {
+    return schedule_factor(schedule, step, total);
+  };
+  options.checkpoints.keep_last = 2;
+  options.checkpoints.best_metric = "accuracy";
+  options.checkpoints.best_mode = train::Mode::Max;
+  options.resume_hint = "torchlab mnist train --resume " + run->dir().string();
+  train::Learner learner(*run, model, optimizer, dist::configure(options));
+  learner.checkpoint_kind = kCheckpointKind;
+
+  learner.train_step = [model](const train::Batch& b) { return classify_step(*model, b); };
+  // Validation fills one Evaluation per epoch: the report's confusion matrix and examples come free with it.
+  auto eval = std::make_shared<Evaluation>(16);
+  learner.valid_step = [model, eval](const train::Batch& b) {
+    torch::Tensor logits;
+    auto r = classify_step(*model, b, &logits);
+    eval->add(logits, b[1], b[0], b[2][0].item<int64_t>());
+    return r;
+  };
+  TrainOutcome outcome;
+  learner.on_epoch_end = [&, eval](const train::EpochEnd& end) {
+    if (eval->count() > 0) {
+      learner.run().save_table("confusion", eval->confusion_table(classes));
+      learner.run().save_table("per_class", eval->per_class_table(classes));
+      learner.run().save_images("misclassified", eval->misclassified_images(classes));
+      outcome.test_accuracy = eval->accuracy();
+      outcome.test_loss = eval->mean_loss();
+    }
+    eval->clear();
+  };
+  const auto config_json = config.to_json();
+  learner.save_extra = [&classes, config_json](Checkpoint& ckpt) {
+    ckpt.meta["labels"] = classes;
+    ckpt.meta["mnist"] = config_json;
+  };
+  learner.load_extra = [&classes](const Checkpoint& ckpt) {
+    if (ckpt.meta.value("labels", nlohmann::json()) != nlohmann::json(classes))
+      throw UserError("the checkpoint's class names differ from this dataset's (" + ckpt.meta.value("labels", nlohmann::json()).dump() + ")");
+  };
+
+  if (!request.resume.empty()) {
+    if (!learner.resume())
+      Console::get().err("note: " + run->dir().string() + " has no checkpoint yet; starting from step 0\n");
+    else if (learner.progress().epoch > config.epochs)
+      Console::get().err("note: the run already finished " + std::to_string(learner.progress().epoch - 1) +
+                         " epochs; pass --epochs N (more than that) to train longer\n");
+  }
+
+  BatchOptions train_options;
+  train_options.batch_size = config.batch_size;
+  train_options.seed = config.seed;
+  train_options.device = request.device;
+  MnistBatches train_batches(train_split, train_options);
+  BatchOptions test_options;
+  test_options.batch_size = kEvalBatch;
+  test_options.shuffle = false;
+  test_options.device = request.device;
+  MnistBatches test_batches(test_split, test_options);
+
+  auto train_shard = dist::attach(learner, *model, train_batches);  // data parallel under torchlab launch
+  learner.fit(train_shard, &test_batches);
+
+  outcome.run_dir = run->dir();
+  outcome.config = config;
+  outcome.epochs_done = learner.progress().epoch - 1;
+  outcome.steps = learner.progress().step;
+  if (outcome.test_accuracy == 0) {  // no epoch ended in this process (resumed a finished run, max_steps)
+    const auto e = learner.evaluate(test_batches);
+    outcome.test_accuracy = e.count("accuracy") ? e.at("accuracy") : 0;
+    outcome.test_loss = e.count("loss") ? e.at("loss") : 0;
+  }
+  outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return outcome;
+}
+
+LoadedRun load_run(const fs::path& run_dir, const std::string& which, const torch::Device& device) {
+  auto run = train::RunDir::open(run_dir);
+  LoadedRun out;
+  out.dir = run.dir();
+  if (which == "best") {
+    out.checkpoint = run.checkpoints_dir() / "best.ckpt";
+    if (!fs::exists(out.checkpoint))
+      throw UserError(run.dir().string() + " has no best checkpoint yet (it is written after the first epoch)");
+  } else if (which == "last") {
+    const auto list = run.checkpoints();
+    if (list.empty())
+      throw UserError(run.dir().string() + " has no checkpoint yet: train it first (torchlab mnist train --resume " +
+                      run.dir().string() + ")");
+    out.checkpoint = list.back();
+  } else {
+    throw UserError("--checkpoint " + which + ": expected last or best");
+  }
+  const Checkpoint ckpt = load_checkpoint(out.checkpoint, kCheckpointKind);
+  out.config = MnistConfig::from_json(ckpt.meta.value("mnist", run.config()));
+  out.classes = ckpt.meta.value("labels", class_names("digits"));
+  if (out.classes.size() != size_t(kNumClasses))
+    throw UserError(out.checkpoint.string() + ": expected 10 class names in its metadata");
+  out.model = make_classifier(out.config.model, device);
+  load_module(ckpt, "model", *out.model);
+  out.model->eval();
+  if (ckpt.meta.contains("progress")) {
+    out.step = ckpt.meta["progress"].value("step", int64_t(0));
+    out.epoch = ckpt.meta["progress"].value("epoch", int64_t(1)) - 1;
+  }
+  return out;
+}
+
+Evaluation evaluate_run(const LoadedRun& run, const std::string& data, const torch::Device& device) {
+  const auto dir = data.empty() ? dataset_dir(run.config.data) : fs::path(data);
+  const MnistSplit test = head(load_mnist_split(dir, "t10k"), run.config.test_limit);
+  Evaluation eval = evaluate(*run.model, test, device, kEvalBatch);
+  train::RunDir::open(run.dir).append_metrics({{"step", run.step},
+                                                {"epoch", run.epoch},
+                                                {"split", "eval"},
+                                                {"accuracy", eval.accuracy()},
+                                                {"loss", eval.mean_loss()},
+                                                {"checkpoint", run.checkpoint.filename().string()}});
+  return eval;
+}
+
+std::vector<double> predict_image(const LoadedRun& run, const torch::Tensor& image_u8, const torch::Device& device) {
+  if (image_u8.numel() != kImageSide * kImageSide)
+    throw UserError("the model takes one 28x28 grey image; got " + std::to_string(image_u8.numel()) + " pixels");
+  torch::InferenceMode guard;
+  const auto probs = torch::softmax(run.model->forward(to_model_input(image_u8).to(device)), 1)
+                         .to(torch::kCPU, torch::kFloat64)
+                         .contiguous();
+  return std::vector<double>(probs.data_ptr<double>(), probs.data_ptr<double>() + probs.numel());
+}
+
+}  // namespace torchlab::vision
