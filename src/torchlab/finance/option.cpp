@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
-#include <sstream>
 
 #include "torchlab/core/error.h"
 
@@ -15,11 +15,11 @@ std::string lower(std::string s) {
   return s;
 }
 
+// The shortest text that reads back as v (0.2, not 0.20000000000000001).
 std::string show(double v) {
-  std::ostringstream s;
-  s.precision(17);
-  s << v;
-  return s.str();
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, end);
 }
 
 void check(const std::string& where, const std::string& field, double value, bool positive) {
