@@ -17,8 +17,9 @@ namespace {
 
 std::filesystem::path corpus_path() {
   if (const char* p = std::getenv("TORCHLAB_CHAR_RNN_TEXT")) return p;
-  for (const auto& p : {std::filesystem::path("data/moby-dick.txt"),
-                        std::filesystem::canonical("/proc/self/exe").parent_path().parent_path() / "data/moby-dick.txt"})
+  for (const auto& p :
+       {std::filesystem::path("data/moby-dick.txt"),
+        std::filesystem::canonical("/proc/self/exe").parent_path().parent_path() / "data/moby-dick.txt"})
     if (std::filesystem::exists(p)) return p;
   throw std::runtime_error("data/moby-dick.txt not found (run scripts/setup.sh, or set TORCHLAB_CHAR_RNN_TEXT)");
 }
@@ -47,8 +48,9 @@ bench::Result tch_preset(int cuda) {
     loss.item<double>();  // waits for the device, like printing the loss would
   };
   const auto secs = bench::time_runs(step, 4, 1);
-  return {static_cast<double>(batch * seq) / bench::median(secs), "chars/s", true,
-          std::string(model->fused_active() ? "fused LSTM" : "torch::nn::LSTM") + ", batch 256 x 180, median of 4 steps"};
+  return {
+      static_cast<double>(batch * seq) / bench::median(secs), "chars/s", true,
+      std::string(model->fused_active() ? "fused LSTM" : "torch::nn::LSTM") + ", batch 256 x 180, median of 4 steps"};
 }
 
 bench::Register reg("char_rnn/tch_preset_train_chars", tch_preset);

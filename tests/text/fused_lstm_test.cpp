@@ -1,8 +1,9 @@
+#include "torchlab/text/fused_lstm.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "torchlab/text/fast_math.h"
-#include "torchlab/text/fused_lstm.h"
 #include "torchlab/text/model.h"
 
 using namespace torchlab::text;

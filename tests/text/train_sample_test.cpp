@@ -48,8 +48,8 @@ TEST(Sampler, DrawClosedForms) {
   EXPECT_EQ(draw(logits, 4, 1.0, 0, 0.21), 1);
   EXPECT_EQ(draw(logits, 4, 1.0, 0, 0.79), 1);
   EXPECT_EQ(draw(logits, 4, 1.0, 0, 0.81), 2);
-  EXPECT_EQ(draw(logits, 4, 1.0, 1, 0.99), 1);    // top-1 = argmax
-  EXPECT_EQ(draw(logits, 4, 1.0, 2, 0.20), 0);    // top-2 of {0, 1, 2}: ties by lower index → {0, 1}: 1/4, 3/4
+  EXPECT_EQ(draw(logits, 4, 1.0, 1, 0.99), 1);  // top-1 = argmax
+  EXPECT_EQ(draw(logits, 4, 1.0, 2, 0.20), 0);  // top-2 of {0, 1, 2}: ties by lower index → {0, 1}: 1/4, 3/4
   EXPECT_EQ(draw(logits, 4, 1.0, 2, 0.26), 1);
   EXPECT_EQ(draw(logits, 4, 1.0, 2, 0.999), 1);
   EXPECT_EQ(draw(logits, 4, 1e-3, 0, 0.999), 1);  // low temperature → argmax
@@ -89,7 +89,9 @@ TEST(Sampler, SeededSamplingIsDeterministicAndBadOptionsFail) {
     sample(model, vocab, s);
     FAIL();
   } catch (const torchlab::UserError& e) {
-    EXPECT_NE(std::string(e.what()).find("3 characters the model's vocabulary does not have: '!', 'x', 'z'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("3 characters the model's vocabulary does not have: '!', 'x', 'z'"),
+              std::string::npos)
+        << e.what();
   }
 }
 

@@ -1,7 +1,8 @@
+#include "torchlab/text/vocab.h"
+
 #include <gtest/gtest.h>
 
 #include "torchlab/core/error.h"
-#include "torchlab/text/vocab.h"
 
 using namespace torchlab::text;
 
@@ -44,10 +45,10 @@ TEST(Vocab, InvalidUtf8NamesTheByteOffset) {
     EXPECT_NE(std::string(e.what()).find("in.txt is not valid UTF-8 at byte offset 3"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("--vocab bytes"), std::string::npos);
   }
-  EXPECT_THROW(decode_utf8("\xC0\xAF", "x"), torchlab::UserError);          // overlong '/'
-  EXPECT_THROW(decode_utf8("\xED\xA0\x80", "x"), torchlab::UserError);      // surrogate
-  EXPECT_THROW(decode_utf8("ok\xE2\x82", "x"), torchlab::UserError);        // cut off
-  EXPECT_EQ(Vocab::build("\xC3\xA9", VocabKind::Bytes).size(), 2);         // bytes accept anything
+  EXPECT_THROW(decode_utf8("\xC0\xAF", "x"), torchlab::UserError);      // overlong '/'
+  EXPECT_THROW(decode_utf8("\xED\xA0\x80", "x"), torchlab::UserError);  // surrogate
+  EXPECT_THROW(decode_utf8("ok\xE2\x82", "x"), torchlab::UserError);    // cut off
+  EXPECT_EQ(Vocab::build("\xC3\xA9", VocabKind::Bytes).size(), 2);      // bytes accept anything
 }
 
 TEST(Vocab, UnknownCharactersAreListed) {

@@ -58,7 +58,7 @@ TEST(CharRnnCli, TrainsPrintsEpochsAndSamplesThenResumes) {
   EXPECT_EQ(ckpt.exit_code, 0) << ckpt.err;
 }
 
-TEST(CharRnnCli, BadInputsExitTwoWithClearMessages) {
+TEST(CharRnnCli, BadTrainingInputsExitTwoWithClearMessages) {
   TempDir dir;
   auto missing = run_cli("char-rnn train --input nope.txt" + std::string(kTiny), dir.path());
   EXPECT_EQ(missing.exit_code, 2);
@@ -79,13 +79,26 @@ TEST(CharRnnCli, BadInputsExitTwoWithClearMessages) {
   auto utf8 = run_cli("char-rnn train --input latin1.txt --vocab chars" + std::string(kTiny), dir.path());
   EXPECT_EQ(utf8.exit_code, 2);
   EXPECT_NE(utf8.err.find("not valid UTF-8 at byte offset 103"), std::string::npos) << utf8.err;
-  auto bytes = run_cli("char-rnn train --input latin1.txt --vocab bytes --epochs 1 --run b" + std::string(kTiny),
-                       dir.path());
+  auto bad_cell = run_cli("char-rnn train --input latin1.txt --cell rnn" + std::string(kTiny), dir.path());
+  EXPECT_EQ(bad_cell.exit_code, 2);
+  EXPECT_NE(bad_cell.err.find("--cell rnn"), std::string::npos) << bad_cell.err;
+}
+
+TEST(CharRnnCli, GruOnBytesThenBadSamplingInputs) {
+  TempDir dir;
+  write_text(dir / "latin1.txt", text_of(100) + "caf\xE9 " + text_of(400));
+  // A GRU on bytes: the torch::nn path, and sampling steps its state.
+  auto bytes = run_cli(
+      "char-rnn train --input latin1.txt --vocab bytes --cell gru --epochs 1 --run b" + std::string(kTiny), dir.path());
   EXPECT_EQ(bytes.exit_code, 0) << bytes.err;
 
+  auto gru_sample = run_cli("char-rnn sample --run b --length 30 --prime Call", dir.path());
+  EXPECT_EQ(gru_sample.exit_code, 0) << gru_sample.err;
+  EXPECT_EQ(gru_sample.out.size(), 4u + 30u + 1u);
   auto prime = run_cli("char-rnn sample --run b --prime \"Zebra&\"", dir.path());
   EXPECT_EQ(prime.exit_code, 2);
-  EXPECT_NE(prime.err.find("3 characters the model's vocabulary does not have: '&', 'Z', 'b'"), std::string::npos) << prime.err;
+  EXPECT_NE(prime.err.find("3 characters the model's vocabulary does not have: '&', 'Z', 'b'"), std::string::npos)
+      << prime.err;
   auto temperature = run_cli("char-rnn sample --run b --temperature 0", dir.path());
   EXPECT_EQ(temperature.exit_code, 2);
   EXPECT_NE(temperature.err.find("--temperature"), std::string::npos) << temperature.err;
@@ -102,7 +115,4 @@ TEST(CharRnnCli, BadInputsExitTwoWithClearMessages) {
 
   auto neither = run_cli("char-rnn sample", dir.path());
   EXPECT_EQ(neither.exit_code, 2);
-  auto bad_cell = run_cli("char-rnn train --input latin1.txt --cell rnn" + std::string(kTiny), dir.path());
-  EXPECT_EQ(bad_cell.exit_code, 2);
-  EXPECT_NE(bad_cell.err.find("--cell rnn"), std::string::npos) << bad_cell.err;
 }

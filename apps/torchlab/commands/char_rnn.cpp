@@ -1,7 +1,8 @@
+#include <unistd.h>
+
 #include <cmath>
 #include <iostream>
 #include <memory>
-#include <unistd.h>
 
 #include "torchlab/command.h"
 #include "torchlab/core/atomic_file.h"
@@ -27,13 +28,23 @@ struct TrainFlags {
 };
 
 const std::vector<std::pair<std::string, std::string>>& flag_keys() {
-  static const std::vector<std::pair<std::string, std::string>> keys = {
-      {"--input", "input"},          {"--vocab", "vocab"},           {"--cell", "cell"},
-      {"--layers", "layers"},        {"--hidden", "hidden"},         {"--dropout", "dropout"},
-      {"--impl", "impl"},            {"--seq-len", "seq_len"},       {"--batch-size", "batch_size"},
-      {"--epochs", "epochs"},        {"--lr", "lr"},                 {"--schedule", "schedule"},
-      {"--clip-value", "clip_value"}, {"--clip-norm", "clip_norm"},  {"--sample-length", "sample_length"},
-      {"--temperature", "sample_temperature"}, {"--seed", "seed"}};
+  static const std::vector<std::pair<std::string, std::string>> keys = {{"--input", "input"},
+                                                                        {"--vocab", "vocab"},
+                                                                        {"--cell", "cell"},
+                                                                        {"--layers", "layers"},
+                                                                        {"--hidden", "hidden"},
+                                                                        {"--dropout", "dropout"},
+                                                                        {"--impl", "impl"},
+                                                                        {"--seq-len", "seq_len"},
+                                                                        {"--batch-size", "batch_size"},
+                                                                        {"--epochs", "epochs"},
+                                                                        {"--lr", "lr"},
+                                                                        {"--schedule", "schedule"},
+                                                                        {"--clip-value", "clip_value"},
+                                                                        {"--clip-norm", "clip_norm"},
+                                                                        {"--sample-length", "sample_length"},
+                                                                        {"--temperature", "sample_temperature"},
+                                                                        {"--seed", "seed"}};
   return keys;
 }
 
@@ -62,8 +73,7 @@ void add_train(CLI::App& parent) {
       ->default_str("preset");
   app->add_option("--clip-norm", c.clip_norm, "scale gradients to global norm <= v (0 = off)")->default_str("preset");
   app->add_option("--sample-length", c.sample_length, "characters sampled after each epoch")->default_str("preset");
-  app->add_option("--temperature", c.sample_temperature, "temperature of the per-epoch samples")
-      ->default_str("preset");
+  app->add_option("--temperature", c.sample_temperature, "temperature of the per-epoch samples")->default_str("preset");
   app->add_option("--run", f->run, "run name (a folder under --runs-dir; default: char-rnn-<time>)");
   app->add_option("--resume", f->resume, "continue a run (a name or a path; alone: the --run one)")
       ->expected(0, 1)
@@ -203,15 +213,17 @@ void demo(const torch::Device& device) {
     s.temperature = 0.6;
     std::cout << "Sample at temperature 0.6, primed with \"The whale\":\n";
     sample(*loaded.model, loaded.vocab, s, [](const std::string& piece) { Console::get().out(piece); });
-    std::cout << "\n(" << format_duration(o.seconds) << "; the whole book and a bigger model: torchlab char-rnn train)\n";
+    std::cout << "\n(" << format_duration(o.seconds)
+              << "; the whole book and a bigger model: torchlab char-rnn train)\n";
   } catch (const UserError& e) {
     std::cout << "Skipped: " << e.what() << "\n";
   }
   fs::remove_all(dir, ec);
 }
 
-RegisterDemo demo_step("Character-level LSTM (char-rnn)", demo, 30,
-                       "torchlab char-rnn train --preset tch --epochs 2 --run moby && torchlab char-rnn sample --run moby");
+RegisterDemo demo_step(
+    "Character-level LSTM (char-rnn)", demo, 30,
+    "torchlab char-rnn train --preset tch --epochs 2 --run moby && torchlab char-rnn sample --run moby");
 
 }  // namespace
 }  // namespace torchlab::cli

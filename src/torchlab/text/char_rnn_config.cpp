@@ -119,8 +119,8 @@ double lr_factor(const std::string& schedule, int64_t step, int64_t total) {
 }
 
 const std::vector<std::string>& resume_keys() {
-  static const std::vector<std::string> keys = {"input", "vocab",   "cell",       "layers",     "hidden",
-                                                "dropout", "seq_len", "batch_size", "lr",         "schedule",
+  static const std::vector<std::string> keys = {"input",      "vocab",     "cell",       "layers", "hidden",
+                                                "dropout",    "seq_len",   "batch_size", "lr",     "schedule",
                                                 "clip_value", "clip_norm", "seed"};
   return keys;
 }

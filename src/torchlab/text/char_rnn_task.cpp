@@ -67,8 +67,9 @@ TrainOutcome train_char_rnn(const TrainRequest& request) {
 
   const Corpus corpus = load_corpus(config.input, parse_vocab_kind(config.vocab), config.seq_len);
   if (run && config.model.vocab != corpus.vocab.size())
-    throw UserError(config.input + " now has " + std::to_string(corpus.vocab.size()) + " distinct characters, the run " +
-                    std::to_string(config.model.vocab) + ": the text changed since the run started");
+    throw UserError(config.input + " now has " + std::to_string(corpus.vocab.size()) +
+                    " distinct characters, the run " + std::to_string(config.model.vocab) +
+                    ": the text changed since the run started");
   config.model.vocab = corpus.vocab.size();
   if (!run) {
     run = dist::create_run_dir(request.runs_dir, request.run, "char-rnn", request.overwrite, config.to_json());

@@ -17,8 +17,9 @@ int64_t min_text_length(int64_t seq_len) {
 
 Corpus make_corpus(const std::string& text, VocabKind kind, int64_t seq_len, const std::string& source,
                    const Vocab* vocab) {
-  if (text.empty()) throw UserError(source + " is empty; give a text file with at least " +
-                                    std::to_string(min_text_length(seq_len)) + " characters");
+  if (text.empty())
+    throw UserError(source + " is empty; give a text file with at least " + std::to_string(min_text_length(seq_len)) +
+                    " characters");
   Corpus c;
   c.source = source;
   c.vocab = vocab ? *vocab : Vocab::build(text, kind, source);
@@ -27,8 +28,8 @@ Corpus make_corpus(const std::string& text, VocabKind kind, int64_t seq_len, con
   const int64_t need = min_text_length(seq_len);
   if (n < need)
     throw UserError(source + " has " + std::to_string(n) + " characters; with a sequence length of " +
-                    std::to_string(seq_len) + " it must have at least " + std::to_string(need) +
-                    " (one window of " + std::to_string(seq_len + 1) +
+                    std::to_string(seq_len) + " it must have at least " + std::to_string(need) + " (one window of " +
+                    std::to_string(seq_len + 1) +
                     " in the training 95 % and 2 for validation); give a longer text or a smaller --seq-len");
   auto all = torch::tensor(labels, torch::kInt64);
   const int64_t nv = valid_length(n);
@@ -43,7 +44,8 @@ Corpus load_corpus(const std::filesystem::path& path, VocabKind kind, int64_t se
     throw UserError("input text " + path.string() + " does not exist" +
                     (path.filename() == "moby-dick.txt" ? "; run scripts/setup.sh (make setup) to fetch it" : "") +
                     ", or give another file with --input");
-  if (std::filesystem::is_directory(path, ec)) throw UserError("input text " + path.string() + " is a folder, not a file");
+  if (std::filesystem::is_directory(path, ec))
+    throw UserError("input text " + path.string() + " is a folder, not a file");
   return make_corpus(read_file(path), kind, seq_len, path.string(), vocab);
 }
 

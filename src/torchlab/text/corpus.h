@@ -11,7 +11,7 @@
 namespace torchlab::text {
 
 struct Corpus {
-  std::string source;   // file name for messages
+  std::string source;  // file name for messages
   Vocab vocab;
   torch::Tensor train;  // int64 labels [n_train]
   torch::Tensor valid;  // int64 labels [n_valid]

@@ -1,10 +1,13 @@
 #include "torchlab/text/fused_lstm.h"
 
+#pragma GCC diagnostic ignored "-Wpsabi"  // AVX2 vectors stay inside the AVX2 kernels
+
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <mutex>
+#include <type_traits>
 #include <vector>
 
 #include "torchlab/text/fast_math.h"
@@ -16,40 +19,69 @@ using torch::Tensor;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// One forward step's elementwise work for rows [b0, b1): activates the gates in place (i, f, o sigmoid; g tanh) and
-// writes c = f * c_prev + i * g, tanh(c) and h = o * tanh(c). One pass per row while it is in cache.
+// c = f * c_prev + i * g (c_prev null = zero state).
 template <typename S>
-void cell_forward(S* gates, const S* c_prev, S* c, S* tc, S* h, int64_t b0, int64_t b1, int64_t hidden) {
+TORCHLAB_INLINE void cell_state_row(const S* __restrict i, const S* __restrict f, const S* __restrict g,
+                                    const S* __restrict c_prev, S* __restrict c, int64_t hidden) {
+  if (c_prev) {
+    for (int64_t j = 0; j < hidden; ++j) c[j] = f[j] * c_prev[j] + i[j] * g[j];
+  } else {
+    for (int64_t j = 0; j < hidden; ++j) c[j] = i[j] * g[j];
+  }
+}
+
+// One forward step's elementwise work for rows [b0, b1): activates the gates in place (i, f, o sigmoid; g tanh) and
+// writes c = f * c_prev + i * g, tanh(c) and h = o * tanh(c). One pass per row while it is in cache. V and I pick the
+// vector width of the float activations.
+template <typename V, typename I, typename S>
+TORCHLAB_INLINE void cell_forward_rows(S* gates, const S* c_prev, S* c, S* tc, S* h, int64_t b0, int64_t b1,
+                                       int64_t hidden) {
   for (int64_t b = b0; b < b1; ++b) {
-    S* __restrict i = gates + b * 4 * hidden;
-    S* __restrict f = i + hidden;
-    S* __restrict g = f + hidden;
-    S* __restrict o = g + hidden;
-    S* __restrict cb = c + b * hidden;
-    S* __restrict tcb = tc + b * hidden;
-    S* __restrict hb = h + b * hidden;
-    fast::sigmoid_inplace(i, 2 * hidden);
-    fast::tanh_inplace(g, hidden);
-    fast::sigmoid_inplace(o, hidden);
-    if (c_prev) {
-      const S* __restrict cp = c_prev + b * hidden;
-      for (int64_t j = 0; j < hidden; ++j) cb[j] = f[j] * cp[j] + i[j] * g[j];
+    S* i = gates + b * 4 * hidden;
+    S* f = i + hidden;
+    S* g = f + hidden;
+    S* o = g + hidden;
+    S* cb = c + b * hidden;
+    S* tcb = tc + b * hidden;
+    S* hb = h + b * hidden;
+    if constexpr (std::is_same_v<S, float>) {
+      fast::apply<V, I, false>(i, i, 2 * hidden);
+      fast::apply<V, I, true>(g, g, hidden);
+      fast::apply<V, I, false>(o, o, hidden);
     } else {
-      for (int64_t j = 0; j < hidden; ++j) cb[j] = i[j] * g[j];
+      for (int64_t j = 0; j < 2 * hidden; ++j) i[j] = fast::sigmoid(i[j]);
+      for (int64_t j = 0; j < hidden; ++j) g[j] = std::tanh(g[j]);
+      for (int64_t j = 0; j < hidden; ++j) o[j] = fast::sigmoid(o[j]);
     }
-    fast::tanh_to(cb, tcb, hidden);
+    const S* cp = c_prev ? c_prev + b * hidden : nullptr;
+    cell_state_row(i, f, g, cp, cb, hidden);
+    if constexpr (std::is_same_v<S, float>) {
+      fast::apply<V, I, true>(cb, tcb, hidden);
+    } else {
+      for (int64_t j = 0; j < hidden; ++j) tcb[j] = std::tanh(cb[j]);
+    }
     for (int64_t j = 0; j < hidden; ++j) hb[j] = o[j] * tcb[j];
   }
 }
 
-// One step of BPTT. Reads the activated gates and writes the pre-activation gradients over them; dc carries the
-// cell-state gradient from step t+1 in and to step t-1 out. c_prev is the zero state at t = 0 (a branch-free loop
-// vectorizes).
+__attribute__((target("avx2,fma"))) void cell_forward_avx2(float* gates, const float* c_prev, float* c, float* tc,
+                                                           float* h, int64_t b0, int64_t b1, int64_t hidden) {
+  cell_forward_rows<fast::vf8, fast::vi8>(gates, c_prev, c, tc, h, b0, b1, hidden);
+}
+
+template <typename S>
+void cell_forward(S* gates, const S* c_prev, S* c, S* tc, S* h, int64_t b0, int64_t b1, int64_t hidden) {
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if constexpr (std::is_same_v<S, float>) {
+    if (avx2) return cell_forward_avx2(gates, c_prev, c, tc, h, b0, b1, hidden);
+  }
+  cell_forward_rows<fast::vf4, fast::vi4>(gates, c_prev, c, tc, h, b0, b1, hidden);
+}
+
 // One row; separate restrict parameters tell the compiler the four gate slices do not overlap.
 template <typename S>
-void cell_backward_row(S* __restrict gi, S* __restrict gf, S* __restrict gg, S* __restrict go,
-                       const S* __restrict dh, const S* __restrict c_prev, const S* __restrict tc, S* __restrict dc,
-                       int64_t hidden) {
+void cell_backward_row(S* __restrict gi, S* __restrict gf, S* __restrict gg, S* __restrict go, const S* __restrict dh,
+                       const S* __restrict c_prev, const S* __restrict tc, S* __restrict dc, int64_t hidden) {
   for (int64_t j = 0; j < hidden; ++j) {
     const S i = gi[j], f = gf[j], g = gg[j], o = go[j], t = tc[j];
     const S d_c = dc[j] + dh[j] * o * (S(1) - t * t);
@@ -62,8 +94,7 @@ void cell_backward_row(S* __restrict gi, S* __restrict gf, S* __restrict gg, S* 
 }
 
 template <typename S>
-void cell_backward(S* gates, const S* dh, const S* c_prev, const S* tc, S* dc, int64_t b0, int64_t b1,
-                   int64_t hidden) {
+void cell_backward(S* gates, const S* dh, const S* c_prev, const S* tc, S* dc, int64_t b0, int64_t b1, int64_t hidden) {
   for (int64_t b = b0; b < b1; ++b) {
     S* gi = gates + b * 4 * hidden;
     const int64_t r = b * hidden;
@@ -88,7 +119,8 @@ class BufferPool {
     if (best) return best->narrow(0, 0, n).view(shape);
     auto fresh = torch::empty({n}, options);
     if (buffers_.size() >= 16) {  // forget free buffers, smallest first, to bound what the pool keeps
-      std::sort(buffers_.begin(), buffers_.end(), [](const Tensor& a, const Tensor& b) { return a.numel() < b.numel(); });
+      std::sort(buffers_.begin(), buffers_.end(),
+                [](const Tensor& a, const Tensor& b) { return a.numel() < b.numel(); });
       buffers_.erase(std::remove_if(buffers_.begin(), buffers_.begin() + 8,
                                     [](const Tensor& b) { return b.storage().use_count() == 1; }),
                      buffers_.begin() + 8);
@@ -127,7 +159,8 @@ Tensor forward_core(Tensor& gates, const Tensor& w_hh, Saved& saved) {
       scalar_t* ct = c[t].data_ptr<scalar_t>();
       scalar_t* tct = tc[t].data_ptr<scalar_t>();
       scalar_t* ht = hs[t].data_ptr<scalar_t>();
-      at::parallel_for(0, B, 8, [&](int64_t b0, int64_t b1) { cell_forward<scalar_t>(gp, cp, ct, tct, ht, b0, b1, H); });
+      at::parallel_for(0, B, 8,
+                       [&](int64_t b0, int64_t b1) { cell_forward<scalar_t>(gp, cp, ct, tct, ht, b0, b1, H); });
     });
   }
   saved = {gates, c, tc};
@@ -156,9 +189,8 @@ Tensor backward_core(const Tensor& grad_hs, const Tensor& hs, const Tensor& w_hh
       const scalar_t* cp = (t > 0 ? saved.c[t - 1] : c_zero).data_ptr<scalar_t>();
       const scalar_t* tct = saved.tc[t].data_ptr<scalar_t>();
       scalar_t* dcp = dc.data_ptr<scalar_t>();
-      at::parallel_for(0, B, 8, [&](int64_t b0, int64_t b1) {
-        cell_backward<scalar_t>(gp, dht, cp, tct, dcp, b0, b1, H);
-      });
+      at::parallel_for(0, B, 8,
+                       [&](int64_t b0, int64_t b1) { cell_backward<scalar_t>(gp, dht, cp, tct, dcp, b0, b1, H); });
     });
     if (t > 0) dh[t - 1].addmm_(g, w_hh);
   }

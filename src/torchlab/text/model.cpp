@@ -6,8 +6,8 @@
 namespace torchlab::text {
 
 nlohmann::json to_json(const ModelOptions& o) {
-  return {{"cell", o.cell},       {"vocab", o.vocab},     {"hidden", o.hidden},
-          {"layers", o.layers},   {"dropout", o.dropout}, {"impl", o.impl}};
+  return {{"cell", o.cell},     {"vocab", o.vocab},     {"hidden", o.hidden},
+          {"layers", o.layers}, {"dropout", o.dropout}, {"impl", o.impl}};
 }
 
 ModelOptions model_options_from_json(const nlohmann::json& j) {

@@ -25,9 +25,8 @@ int64_t draw(const float* logits, int64_t n, double temperature, int64_t top_k, 
   int64_t k = n;
   if (top_k > 0 && top_k < n) {
     // Ties broken by the lower index so the choice is deterministic.
-    std::partial_sort(idx.begin(), idx.begin() + top_k, idx.end(), [&](int64_t a, int64_t b) {
-      return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
-    });
+    std::partial_sort(idx.begin(), idx.begin() + top_k, idx.end(),
+                      [&](int64_t a, int64_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
     k = top_k;
     std::sort(idx.begin(), idx.begin() + k);
   }

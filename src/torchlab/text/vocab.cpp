@@ -10,7 +10,8 @@ namespace torchlab::text {
 VocabKind parse_vocab_kind(const std::string& name) {
   if (name == "bytes") return VocabKind::Bytes;
   if (name == "chars") return VocabKind::Chars;
-  throw UserError("--vocab " + name + ": expected bytes (one label per byte, like tch-rs) or chars (UTF-8 code points)");
+  throw UserError("--vocab " + name +
+                  ": expected bytes (one label per byte, like tch-rs) or chars (UTF-8 code points)");
 }
 
 std::string vocab_kind_name(VocabKind kind) { return kind == VocabKind::Bytes ? "bytes" : "chars"; }
@@ -36,10 +37,14 @@ std::vector<uint32_t> decode_utf8(std::string_view text, const std::string& sour
     }
     int len;
     uint32_t cp, min;
-    if ((b & 0xE0) == 0xC0) len = 2, cp = b & 0x1F, min = 0x80;
-    else if ((b & 0xF0) == 0xE0) len = 3, cp = b & 0x0F, min = 0x800;
-    else if ((b & 0xF8) == 0xF0) len = 4, cp = b & 0x07, min = 0x10000;
-    else fail("not a valid leading byte");
+    if ((b & 0xE0) == 0xC0)
+      len = 2, cp = b & 0x1F, min = 0x80;
+    else if ((b & 0xF0) == 0xE0)
+      len = 3, cp = b & 0x0F, min = 0x800;
+    else if ((b & 0xF8) == 0xF0)
+      len = 4, cp = b & 0x07, min = 0x10000;
+    else
+      fail("not a valid leading byte");
     if (i + len > n) fail("sequence cut off by the end of the text");
     for (int k = 1; k < len; ++k) {
       if ((s[i + k] & 0xC0) != 0x80) fail("continuation byte missing");
