@@ -44,7 +44,8 @@ std::map<int64_t, double> train_losses(const train::RunDir& run) {
 }  // namespace
 
 // One rank. TORCHLAB_TEST_DIST_MODE: "train" = 2 epochs, then save the parameters; "forever" = slow steps until
-// stopped, writing ready-<rank> after step 3. Exit codes: 0, 2 (UserError), 130 (interrupted).
+// stopped, writing ready-<rank> after step 3 (TORCHLAB_TEST_DIST_HANG_RANK: that rank hangs at step 5). Exit codes: 0,
+// 2 (UserError), 130 (interrupted).
 TEST(DistWorker, Run) {
   const std::string mode = env_or("TORCHLAB_TEST_DIST_MODE", "");
   if (mode.empty()) GTEST_SKIP() << "a rank started by the multi-process tests";
@@ -64,9 +65,11 @@ TEST(DistWorker, Run) {
     toy::wire(learner, net);
     if (mode == "forever") {
       auto step = learner.train_step;
-      learner.train_step = [step, &learner, root, rank](const train::Batch& b) {
+      const bool hang = env_or("TORCHLAB_TEST_DIST_HANG_RANK", "-1") == std::to_string(rank);
+      learner.train_step = [step, &learner, root, rank, hang](const train::Batch& b) {
         std::this_thread::sleep_for(10ms);
         if (learner.progress().step == 3) std::ofstream(root / ("ready-" + std::to_string(rank))) << "ready";
+        if (hang && learner.progress().step == 5) std::this_thread::sleep_for(1h);  // alive, never answering
         return step(b);
       };
     }

@@ -101,7 +101,14 @@ Context::Context(Env env) : env_(std::move(env)), impl_(std::make_unique<Impl>()
   }
 }
 
-Context::~Context() = default;
+Context::~Context() {
+  // After a failure the store's server thread may sit in a read from a peer that stopped halfway through a request,
+  // and ~TCPStore would join it forever: keep the store (and the group using it) alive instead.
+  if (impl_ && !impl_->failure.empty()) {
+    new c10::intrusive_ptr<c10d::TCPStore>(std::move(impl_->store));
+    new c10::intrusive_ptr<compat::Backend>(std::move(impl_->group));
+  }
+}
 
 Context& Context::process() {
   // Kept until exit on purpose: tearing down sockets and threads in static destructors helps nobody.
@@ -138,7 +145,8 @@ void Context::broadcast(const std::vector<at::Tensor>& tensors, int root, const 
       opts.rootRank = root;
       works.push_back(impl_->group->broadcast(one, opts));
     }
-    for (auto& w : works) w->wait();
+    for (auto& w : works)
+      w->wait(env_.timeout + std::chrono::seconds(5));  // a backstop: the backend's own timeout comes first
     unstage(tensors, copies);
   });
 }
@@ -152,7 +160,8 @@ void Context::allreduce_sum(const std::vector<at::Tensor>& tensors, const std::s
       std::vector<at::Tensor> one{t};
       works.push_back(impl_->group->allreduce(one, c10d::AllreduceOptions()));
     }
-    for (auto& w : works) w->wait();
+    for (auto& w : works)
+      w->wait(env_.timeout + std::chrono::seconds(5));  // a backstop: the backend's own timeout comes first
     unstage(tensors, copies);
   });
 }
@@ -198,7 +207,7 @@ void Context::collective(const std::string& what, at::Device device, const std::
   } catch (const UserError&) {
     throw;
   } catch (const std::exception& e) {
-    impl.failure = diagnose(*impl.store, env_, impl.seq, what, error_text(e));
+    impl.failure = diagnose(impl.store, env_, impl.seq, what, error_text(e));
     throw UserError(impl.failure);
   }
 }

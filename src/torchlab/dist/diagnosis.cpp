@@ -1,5 +1,7 @@
 #include "torchlab/dist/diagnosis.h"
 
+#include <future>
+#include <memory>
 #include <sstream>
 #include <thread>
 #include <torch/csrc/distributed/c10d/Store.hpp>
@@ -18,6 +20,10 @@ std::string first_line(const std::string& s) {
   if (line.size() > 300) line = line.substr(0, 300) + "...";
   return line;
 }
+
+// A rank failing because of another one leaves a moment later, so a launcher watching the exits sees the culprit's
+// first and reports that one.
+void let_culprit_go_first() { std::this_thread::sleep_for(std::chrono::milliseconds(500)); }
 
 }  // namespace
 
@@ -39,10 +45,20 @@ std::string lost_store_message(const Env& env, const std::string& what) {
          std::to_string(env.master_port) + ": it died or hangs";
 }
 
-std::string diagnose(c10d::Store& store, const Env& env, int64_t seq, const std::string& what,
-                     const std::string& original) {
-  const std::string head = "rank " + std::to_string(env.rank) + ": " + what + " failed: ";
-  const std::string cause = " (" + first_line(original) + "; timeout " + seconds_text(env.timeout) + ")";
+namespace {
+
+// Rank 0 hosts the store, so a store that stops answering there is blocked by a peer that stopped halfway through a
+// request: one of the others died or hangs.
+std::string store_stuck_message(const Env& env, const std::string& head) {
+  std::vector<int> others;
+  for (int k = 0; k < env.world_size; ++k)
+    if (k != env.rank) others.push_back(k);
+  return head + "no answer from " + (others.size() == 1 ? "" : "one of ") + rank_list(others) +
+         " (died or hangs), which also left the rendezvous store stuck in the middle of a request";
+}
+
+std::string diagnose_now(c10d::Store& store, const Env& env, int64_t seq, const std::string& what,
+                         const std::string& head, const std::string& cause) {
   try {
     // Answers must come quickly now: a store that does not answer means its host, rank 0, is gone.
     store.setTimeout(std::min<std::chrono::milliseconds>(env.timeout, std::chrono::seconds(5)));
@@ -64,7 +80,10 @@ std::string diagnose(c10d::Store& store, const Env& env, int64_t seq, const std:
         where += "; rank " + std::to_string(k) + " is still at " + rec.substr(bar + 1);
       }
     }
-    if (!behind.empty()) return head + rank_list(behind) + " did not reach it (died or hangs)" + where + cause;
+    if (!behind.empty()) {
+      let_culprit_go_first();
+      return head + rank_list(behind) + " did not reach it (died or hangs)" + where + cause;
+    }
     // Everyone reached this collective. The ranks that do not report the failure themselves stopped inside it.
     std::vector<int> silent;
     for (int k = 0; k < env.world_size; ++k)
@@ -77,12 +96,34 @@ std::string diagnose(c10d::Store& store, const Env& env, int64_t seq, const std:
       silent.swap(still);
       if (!silent.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    if (!silent.empty()) return head + rank_list(silent) + " stopped answering during it (died or hangs)" + cause;
+    if (!silent.empty()) {
+      let_culprit_go_first();
+      return head + rank_list(silent) + " stopped answering during it (died or hangs)" + cause;
+    }
     return head + "it failed on every rank" + cause;
   } catch (const std::exception&) {
-    if (env.rank == 0) return head + "the rendezvous store stopped answering" + cause;
+    if (env.rank == 0) return store_stuck_message(env, head) + cause;
+    let_culprit_go_first();
     return lost_store_message(env, what) + cause;
   }
+}
+
+}  // namespace
+
+std::string diagnose(c10::intrusive_ptr<c10d::Store> store, const Env& env, int64_t seq, const std::string& what,
+                     const std::string& original) {
+  const std::string head = "rank " + std::to_string(env.rank) + ": " + what + " failed: ";
+  const std::string cause = " (" + first_line(original) + "; timeout " + seconds_text(env.timeout) + ")";
+  // The store's server handles one request at a time: a rank stopped halfway through sending one blocks it for
+  // everybody. So the questions run on their own thread, and the answer is given up after a deadline.
+  auto answer = std::make_shared<std::promise<std::string>>();
+  auto future = answer->get_future();
+  std::thread([answer, store, env, seq, what, head, cause] {
+    answer->set_value(diagnose_now(*store, env, seq, what, head, cause));
+  }).detach();
+  if (future.wait_for(std::chrono::seconds(8)) == std::future_status::ready) return future.get();
+  if (env.rank != 0) return lost_store_message(env, what) + cause;
+  return store_stuck_message(env, head) + cause;
 }
 
 }  // namespace torchlab::dist

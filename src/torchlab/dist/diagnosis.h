@@ -3,13 +3,10 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <torch/csrc/distributed/c10d/Store.hpp>
 #include <vector>
 
 #include "torchlab/dist/env.h"
-
-namespace c10d {
-class Store;
-}
 
 namespace torchlab::dist {
 
@@ -18,8 +15,8 @@ namespace torchlab::dist {
 //
 // Ranks whose record is older than `seq` fell behind (dead, hung or stuck before it). When none did, the ranks that
 // do not report the same failure within a short grace stopped inside the collective. A store that no longer answers
-// means rank 0, its host, is gone.
-std::string diagnose(c10d::Store& store, const Env& env, int64_t seq, const std::string& what,
+// means rank 0, its host, is gone. Gives its answer within about 8 s, whatever the store does.
+std::string diagnose(c10::intrusive_ptr<c10d::Store> store, const Env& env, int64_t seq, const std::string& what,
                      const std::string& original);
 std::string lost_store_message(const Env& env, const std::string& what);
 

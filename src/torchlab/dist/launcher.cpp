@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -29,9 +30,17 @@ std::atomic<int> g_last_signal{0};
 int g_wake_fd = -1;
 
 extern "C" void on_launch_signal(int sig) {
+  const int saved = errno;
   g_last_signal = sig;
   ++g_signals;
   if (g_wake_fd >= 0) (void)!::write(g_wake_fd, "x", 1);
+  errno = saved;
+}
+
+extern "C" void on_child_exit(int) {
+  const int saved = errno;
+  if (g_wake_fd >= 0) (void)!::write(g_wake_fd, "c", 1);
+  errno = saved;
 }
 
 void write_all(int fd, const std::string& s) {
@@ -148,6 +157,12 @@ int launch(const LaunchOptions& options) {
   sigemptyset(&sa.sa_mask);
   ::sigaction(SIGINT, &sa, &old_int);
   ::sigaction(SIGTERM, &sa, &old_term);
+  struct sigaction chld {
+  }, old_chld;  // a worker's exit wakes the loop at once
+  chld.sa_handler = on_child_exit;
+  chld.sa_flags = SA_NOCLDSTOP;
+  sigemptyset(&chld.sa_mask);
+  ::sigaction(SIGCHLD, &chld, &old_chld);
 
   say(std::to_string(o.nproc) + " worker" + (o.nproc == 1 ? "" : "s") + " (rank" + (o.nproc == 1 ? " " : "s ") +
       std::to_string(o.node_rank * o.nproc) +
@@ -217,9 +232,9 @@ int launch(const LaunchOptions& options) {
   }
 
   int handled_signals = 0;
-  bool interrupted = false, stopping = false, killed = false;
+  bool interrupted = false, stopping = false, termed = false, killed = false;
   int failure_code = 0, failure_rank = -1;
-  Clock::time_point kill_at{};
+  Clock::time_point term_at{}, kill_at{};
   auto signal_running = [&](int sig) {
     for (auto& w : workers)
       if (w.running) ::kill(w.pid, sig);
@@ -276,10 +291,15 @@ int launch(const LaunchOptions& options) {
           failure_code = exit_code(status);
           failure_rank = w.rank;
           stopping = true;
-          kill_at = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(o.grace_s * 1000));
-          signal_running(SIGTERM);
+          // The others usually fail on their own within moments, naming the culprit: let them say so first.
+          term_at = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(std::min(o.grace_s, 3.0) * 1000));
+          kill_at = term_at + std::chrono::milliseconds(static_cast<int64_t>(o.grace_s * 1000));
         }
       }
+    }
+    if (stopping && !termed && Clock::now() >= term_at) {
+      termed = true;
+      signal_running(SIGTERM);
     }
     if (stopping && !killed && Clock::now() >= kill_at) {
       killed = true;
@@ -290,6 +310,7 @@ int launch(const LaunchOptions& options) {
   }
   ::sigaction(SIGINT, &old_int, nullptr);
   ::sigaction(SIGTERM, &old_term, nullptr);
+  ::sigaction(SIGCHLD, &old_chld, nullptr);
   g_wake_fd = -1;
   ::close(wake[0]);
   ::close(wake[1]);

@@ -4,8 +4,9 @@
 //  - Output: the worker of global rank 0 writes straight to the terminal (its live dashboard works). The other
 //    workers' stderr (errors, warnings) comes through prefixed "[rank N] "; their stdout (the same epoch lines and
 //    samples as rank 0's) is dropped unless all_stdout.
-//  - A worker that fails (nonzero exit or a signal) is reported with its rank and exit code; the others get SIGTERM,
-//    then SIGKILL after a grace period; launch exits with the failed worker's code.
+//  - A worker that fails (nonzero exit or a signal) is reported with its rank and exit code; the others get a moment
+//    (min(grace, 3 s)) to fail on their own — their errors name the culprit — then SIGTERM, then SIGKILL after the
+//    grace period; launch exits with the failed worker's code.
 //  - SIGINT/SIGTERM to launch go to every worker (each in its own process group, so a terminal's Ctrl-C reaches them
 //    once, through launch); rank 0 writes its checkpoint; launch exits 130. Again: the workers leave at once.
 #include <string>
