@@ -50,7 +50,10 @@ CharRnnImpl::CharRnnImpl(ModelOptions options) : options_(std::move(options)) {
 
 bool CharRnnImpl::fused_active() const {
   if (options_.cell != "lstm" || options_.impl == "torch") return false;
-  return head_->weight.device().is_cpu();
+  const bool cpu = head_->weight.device().is_cpu();
+  if (!cpu && options_.impl == "fused")
+    throw UserError("--impl fused runs on CPU only; use --impl auto or torch on " + head_->weight.device().str());
+  return cpu;
 }
 
 torch::Tensor CharRnnImpl::one_hot(const torch::Tensor& tokens) const {
