@@ -1,7 +1,8 @@
+#include "torchlab/rl/cartpole.h"
+
 #include <gtest/gtest.h>
 
 #include "torchlab/core/error.h"
-#include "torchlab/rl/cartpole.h"
 
 using namespace torchlab::rl;
 

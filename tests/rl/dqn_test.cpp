@@ -1,10 +1,10 @@
 #include <gtest/gtest.h>
 
+#include "support/test_support.h"
 #include "torchlab/core/checkpoint.h"
 #include "torchlab/core/error.h"
 #include "torchlab/rl/dqn_training.h"
 #include "torchlab/rl/qlearn_tictactoe.h"
-#include "support/test_support.h"
 
 using namespace torchlab::rl;
 

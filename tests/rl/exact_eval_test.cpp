@@ -1,6 +1,7 @@
+#include "torchlab/rl/exact_eval.h"
+
 #include <gtest/gtest.h>
 
-#include "torchlab/rl/exact_eval.h"
 #include "torchlab/rl/minimax.h"
 
 using namespace torchlab::rl;

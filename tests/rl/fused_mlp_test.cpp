@@ -1,9 +1,10 @@
+#include "torchlab/rl/fused_mlp.h"
+
 #include <gtest/gtest.h>
 
 #include "torchlab/core/checkpoint.h"
 #include "torchlab/core/error.h"
 #include "torchlab/rl/dqn_agent.h"
-#include "torchlab/rl/fused_mlp.h"
 #include "torchlab/rl/mlp.h"
 #include "torchlab/train/ema.h"
 

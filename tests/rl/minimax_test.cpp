@@ -1,6 +1,7 @@
+#include "torchlab/rl/minimax.h"
+
 #include <gtest/gtest.h>
 
-#include "torchlab/rl/minimax.h"
 #include "torchlab/rl/players.h"
 
 using namespace torchlab::rl;

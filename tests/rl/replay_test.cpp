@@ -1,8 +1,8 @@
+#include "torchlab/rl/replay.h"
+
 #include <gtest/gtest.h>
 
 #include <map>
-
-#include "torchlab/rl/replay.h"
 
 using namespace torchlab::rl;
 

@@ -1,7 +1,8 @@
+#include "torchlab/rl/tictactoe.h"
+
 #include <gtest/gtest.h>
 
 #include "torchlab/core/error.h"
-#include "torchlab/rl/tictactoe.h"
 
 using namespace torchlab::rl;
 

@@ -25,36 +25,36 @@ struct TrainFlags {
 
 // Flag -> config key; only the flags given override the env/preset defaults.
 const std::vector<std::pair<std::string, std::string>>& flag_keys() {
-  static const std::vector<std::pair<std::string, std::string>> keys = {
-      {"--hidden", "hidden"},
-      {"--lr", "lr"},
-      {"--batch", "batch_size"},
-      {"--gamma", "gamma"},
-      {"--replay", "replay_capacity"},
-      {"--learning-starts", "learning_starts"},
-      {"--train-every", "train_every"},
-      {"--loss", "loss"},
-      {"--target-update", "target_update"},
-      {"--tau", "tau"},
-      {"--hard-every", "hard_every"},
-      {"--double-dqn", "double_dqn"},
-      {"--eps-start", "eps_start"},
-      {"--eps-end", "eps_end"},
-      {"--eps-decay", "eps_decay"},
-      {"--target", "target"},
-      {"--opponent-eps", "opponent_eps"},
-      {"--random-opponent", "random_opponent"},
-      {"--episodes-per-epoch", "episodes_per_epoch"},
-      {"--epochs", "epochs"},
-      {"--eval-episodes", "eval_episodes"},
-      {"--fused", "fused"}};
+  static const std::vector<std::pair<std::string, std::string>> keys = {{"--hidden", "hidden"},
+                                                                        {"--lr", "lr"},
+                                                                        {"--batch", "batch_size"},
+                                                                        {"--gamma", "gamma"},
+                                                                        {"--replay", "replay_capacity"},
+                                                                        {"--learning-starts", "learning_starts"},
+                                                                        {"--train-every", "train_every"},
+                                                                        {"--loss", "loss"},
+                                                                        {"--target-update", "target_update"},
+                                                                        {"--tau", "tau"},
+                                                                        {"--hard-every", "hard_every"},
+                                                                        {"--double-dqn", "double_dqn"},
+                                                                        {"--eps-start", "eps_start"},
+                                                                        {"--eps-end", "eps_end"},
+                                                                        {"--eps-decay", "eps_decay"},
+                                                                        {"--target", "target"},
+                                                                        {"--opponent-eps", "opponent_eps"},
+                                                                        {"--random-opponent", "random_opponent"},
+                                                                        {"--episodes-per-epoch", "episodes_per_epoch"},
+                                                                        {"--epochs", "epochs"},
+                                                                        {"--eval-episodes", "eval_episodes"},
+                                                                        {"--fused", "fused"}};
   return keys;
 }
 
 void add_train(CLI::App& parent) {
   auto f = std::make_shared<TrainFlags>();
-  auto* app = parent.add_subcommand("train", "Train a DQN agent (tic-tac-toe self-play or CartPole): run, dashboard, "
-                                             "report");
+  auto* app = parent.add_subcommand("train",
+                                    "Train a DQN agent (tic-tac-toe self-play or CartPole): run, dashboard, "
+                                    "report");
   auto& c = f->c;
   app->add_option("--env", f->env, "tictactoe | cartpole")->capture_default_str();
   app->add_option("--preset", f->preset, "default | seed (tic-tac-toe: the seed's 9-32-32-9 net, negamax targets)")
@@ -138,7 +138,8 @@ struct UseFlags {
 };
 
 fs::path checkpoint_of(const UseFlags& f, const char* what) {
-  if (f.run.empty() && f.checkpoint.empty()) throw UserError(std::string(what) + ": give --run NAME or --checkpoint FILE");
+  if (f.run.empty() && f.checkpoint.empty())
+    throw UserError(std::string(what) + ": give --run NAME or --checkpoint FILE");
   return f.checkpoint.empty() ? dqn_checkpoint_of_run(run_path(f.run, f.runs_dir)) : fs::path(f.checkpoint);
 }
 
@@ -162,7 +163,9 @@ void add_eval(CLI::App& parent) {
   auto* app = parent.add_subcommand("eval", "Play a trained agent against random or minimax: wins, draws, losses");
   add_source_flags(app, *f);
   app->add_option("--as", f->side, "X | O | both")->check(CLI::IsMember({"X", "O", "both"}))->capture_default_str();
-  app->add_option("--vs", f->vs, "random | minimax")->check(CLI::IsMember({"random", "minimax"}))->capture_default_str();
+  app->add_option("--vs", f->vs, "random | minimax")
+      ->check(CLI::IsMember({"random", "minimax"}))
+      ->capture_default_str();
   app->add_option("--games", f->games, "games per side (CartPole: episodes); default 1000 (CartPole 100)")
       ->check(CLI::PositiveNumber);
   add_common(*app, f->common);
@@ -196,7 +199,8 @@ void add_play(CLI::App& parent) {
   f->side = "X";
   auto* app = parent.add_subcommand("play", "Play tic-tac-toe against a trained agent in the terminal");
   add_source_flags(app, *f);
-  app->add_option("--as", f->side, "your side: X (moves first) | O")->check(CLI::IsMember({"X", "O"}))
+  app->add_option("--as", f->side, "your side: X (moves first) | O")
+      ->check(CLI::IsMember({"X", "O"}))
       ->capture_default_str();
   add_common(*app, f->common);
   app->callback([f] {

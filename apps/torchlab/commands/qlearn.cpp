@@ -64,7 +64,8 @@ struct UseFlags {
 
 fs::path checkpoint_of(const UseFlags& f, const char* what) {
   check_env(f.env);
-  if (f.run.empty() && f.checkpoint.empty()) throw UserError(std::string(what) + ": give --run NAME or --checkpoint FILE");
+  if (f.run.empty() && f.checkpoint.empty())
+    throw UserError(std::string(what) + ": give --run NAME or --checkpoint FILE");
   return f.checkpoint.empty() ? qlearn_checkpoint_of_run(run_path(f.run, f.runs_dir)) : fs::path(f.checkpoint);
 }
 
@@ -81,7 +82,9 @@ void add_eval(CLI::App& parent) {
   auto* app = parent.add_subcommand("eval", "Play the Q-table against random or minimax: wins, draws, losses");
   add_source_flags(app, *f);
   app->add_option("--as", f->side, "X | O | both")->check(CLI::IsMember({"X", "O", "both"}))->capture_default_str();
-  app->add_option("--vs", f->vs, "random | minimax")->check(CLI::IsMember({"random", "minimax"}))->capture_default_str();
+  app->add_option("--vs", f->vs, "random | minimax")
+      ->check(CLI::IsMember({"random", "minimax"}))
+      ->capture_default_str();
   app->add_option("--games", f->games, "games per side")->check(CLI::PositiveNumber)->capture_default_str();
   add_common(*app, f->common);
   app->callback([f] {
@@ -99,7 +102,8 @@ void add_eval(CLI::App& parent) {
     std::cout << "Q-table " << path.string() << " (" << table.size() << " positions) vs " << f->vs << ", " << f->games
               << " games per side:\n"
               << format_eval(e, f->side) << exact_report(me, f->vs, f->side);
-    if (me.unseen()) std::cout << "  (" << me.unseen() << " moves in positions the table never saw: played at random)\n";
+    if (me.unseen())
+      std::cout << "  (" << me.unseen() << " moves in positions the table never saw: played at random)\n";
   });
 }
 
@@ -108,7 +112,8 @@ void add_play(CLI::App& parent) {
   f->side = "X";
   auto* app = parent.add_subcommand("play", "Play tic-tac-toe against the Q-table in the terminal");
   add_source_flags(app, *f);
-  app->add_option("--as", f->side, "your side: X (moves first) | O")->check(CLI::IsMember({"X", "O"}))
+  app->add_option("--as", f->side, "your side: X (moves first) | O")
+      ->check(CLI::IsMember({"X", "O"}))
       ->capture_default_str();
   add_common(*app, f->common);
   app->callback([f] {
@@ -147,8 +152,7 @@ void demo(const torch::Device&) {
   RandomPlayer random;
   std::mt19937_64 rng(1);
   std::cout << "Tabular Q-learning, " << qc.episodes << " self-play games, " << trainer.export_learned_values().size()
-            << " positions learned.\n  vs minimax as O: " << play_match(table, perfect, kO, 200, rng).summary()
-            << "\n";
+            << " positions learned.\n  vs minimax as O: " << play_match(table, perfect, kO, 200, rng).summary() << "\n";
   auto dc = DqnConfig::defaults("tictactoe", "seed");
   torch::manual_seed(1);
   DqnAgent agent(dc);
@@ -159,8 +163,9 @@ void demo(const torch::Device&) {
             << e.as_x.summary() << "\n  vs random as O: " << e.as_o.summary() << "\n";
 }
 
-RegisterDemo demo_step("Reinforcement learning: tic-tac-toe", [](const torch::Device& d) { demo(d); }, 60,
-                       "torchlab dqn train --env tictactoe --run ttt && torchlab dqn play --run ttt");
+RegisterDemo demo_step(
+    "Reinforcement learning: tic-tac-toe", [](const torch::Device& d) { demo(d); }, 60,
+    "torchlab dqn train --env tictactoe --run ttt && torchlab dqn play --run ttt");
 
 }  // namespace
 }  // namespace torchlab::cli

@@ -23,8 +23,8 @@ StepOutcome CartPole::step(int action) {
   const double force = action == 1 ? p_.force_mag : -p_.force_mag;
   const double cos_t = std::cos(theta), sin_t = std::sin(theta);
   const double temp = (force + polemass_length * theta_dot * theta_dot * sin_t) / total_mass;
-  const double theta_acc = (p_.gravity * sin_t - cos_t * temp) /
-                           (p_.length * (4.0 / 3.0 - p_.masspole * cos_t * cos_t / total_mass));
+  const double theta_acc =
+      (p_.gravity * sin_t - cos_t * temp) / (p_.length * (4.0 / 3.0 - p_.masspole * cos_t * cos_t / total_mass));
   const double x_acc = temp - polemass_length * theta_acc * cos_t / total_mass;
   // Gym's "euler" integrator: positions move with the old velocities.
   x += p_.tau * x_dot;

@@ -18,22 +18,25 @@ DqnConfig DqnConfig::defaults(const std::string& env, const std::string& preset)
   if (env == "tictactoe" && preset == "seed") {
     // The seed's network and the algorithm: negamax targets, EMA target, one Adam step per move.
     c.hidden = {32, 32};
+    c.gamma = 0.9;
     c.target = "negamax";
     c.random_opponent = 0;
   } else if (env == "cartpole") {
+    // Double DQN with a soft target; greedy returns swing on CartPole, so the run keeps its best evaluation apart.
     c.hidden = {128, 128};
-    c.lr = 5e-4;
+    c.lr = 3e-4;
+    c.batch_size = 128;
     c.gamma = 0.99;
     c.loss = "huber";
     c.tau = 0.005;
     c.double_dqn = true;
     c.eps_end = 0.05;
-    c.eps_decay = 20000;
+    c.eps_decay = 10000;
     c.target = "";
     c.opponent_eps = 0;
     c.random_opponent = 0;
-    c.episodes_per_epoch = 20;
-    c.epochs = 25;
+    c.episodes_per_epoch = 10;
+    c.epochs = 50;
     c.eval_episodes = 20;
     if (preset == "seed") c.hidden = {32, 32};
   }

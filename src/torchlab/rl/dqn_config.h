@@ -9,28 +9,28 @@
 namespace torchlab::rl {
 
 struct DqnConfig {
-  std::string env = "tictactoe";  // tictactoe | cartpole
+  std::string env = "tictactoe";   // tictactoe | cartpole
   std::string preset = "default";  // default | seed (tic-tac-toe: the seed's 9-32-32-9 network and negamax targets)
   std::vector<int64_t> hidden = {128, 128};
   double lr = 1e-3;
   int batch_size = 64;
-  double gamma = 0.9;
+  double gamma = 0.8;
   int64_t replay_capacity = 50000;
-  int64_t learning_starts = 1000;  // transitions stored before the first update
-  int train_every = 1;             // moves (environment steps) per update
-  std::string loss = "mse";        // mse | huber
+  int64_t learning_starts = 1000;     // transitions stored before the first update
+  int train_every = 1;                // moves (environment steps) per update
+  std::string loss = "mse";           // mse | huber
   std::string target_update = "ema";  // ema: target <- (1-tau) target + tau online after every update | hard
   double tau = 0.01;
-  int64_t hard_every = 500;        // updates between hard copies
-  bool double_dqn = false;         // online network selects, target network evaluates
+  int64_t hard_every = 500;  // updates between hard copies
+  bool double_dqn = false;   // online network selects, target network evaluates
   double eps_start = 1.0;
   double eps_end = 0.1;
-  int64_t eps_decay = 30000;       // moves over which epsilon falls linearly
+  int64_t eps_decay = 30000;  // moves over which epsilon falls linearly
   // Tic-tac-toe self-play targets: "negamax" y = r if done else -gamma max_a' Q_target(s', a') (s' seen from the
   // opponent); "expectimax" looks two plies ahead: the opponent replies greedily with probability 1 - opponent_eps and
   // uniformly at random otherwise, and y = E[-gamma if the reply wins, 0 on a draw, gamma^2 max Q_target(s'')].
   std::string target = "expectimax";
-  double opponent_eps = 0.3;
+  double opponent_eps = 0.5;
   double random_opponent = 0.2;  // fraction of training games in which one side plays uniformly at random
   int64_t episodes_per_epoch = 2000;
   int64_t epochs = 6;
@@ -43,7 +43,7 @@ struct DqnConfig {
   nlohmann::json to_json() const;
   // Keys missing from `j` keep the defaults of j's env and preset.
   static DqnConfig from_json(const nlohmann::json& j);
-  void validate() const;  // UserError naming the flag
+  void validate() const;                     // UserError naming the flag
   std::vector<int64_t> layer_sizes() const;  // {obs, hidden..., actions}
 };
 

@@ -131,8 +131,8 @@ DqnTrainOutcome train_dqn(const DqnTrainRequest& request) {
     }
   } else {
     config.validate();
-    run = train::RunDir::create(request.runs_dir, request.run, "dqn-" + config.env, request.overwrite,
-                                config.to_json());
+    run =
+        train::RunDir::create(request.runs_dir, request.run, "dqn-" + config.env, request.overwrite, config.to_json());
   }
   config.validate();
 

@@ -7,10 +7,7 @@
 namespace torchlab::rl {
 
 DqnTrainer::DqnTrainer(DqnAgent& agent, uint64_t seed)
-    : agent_(agent),
-      config_(agent.config()),
-      replay_(agent.config().replay_capacity, agent.obs_size()),
-      rng_(seed) {}
+    : agent_(agent), config_(agent.config()), replay_(agent.config().replay_capacity, agent.obs_size()), rng_(seed) {}
 
 double DqnTrainer::epsilon() const {
   return linear_schedule(config_.eps_start, config_.eps_end, config_.eps_decay, steps_);
@@ -159,21 +156,27 @@ void TicTacToeTrainer::expectimax_targets(std::vector<float>& y) {
     children_.insert(children_.end(), s, s + 9);
   }
   const int m = static_cast<int>(rows.size());
-  std::vector<int> greedy(m, -1);
+  std::vector<int>& greedy = greedy_;
+  greedy.assign(m, -1);
   if (m && eps_o < 1) {
     q_.resize(static_cast<size_t>(m) * 9);
     if (config_.double_dqn)
       agent_.q_values(children_.data(), m, q_.data());
     else
       agent_.target_q_values(children_.data(), m, q_.data());
-    for (int k = 0; k < m; ++k) greedy[k] = masked_argmax(&q_[static_cast<size_t>(k) * 9], 9, batch_.next_legal[rows[k]]);
+    for (int k = 0; k < m; ++k)
+      greedy[k] = masked_argmax(&q_[static_cast<size_t>(k) * 9], 9, batch_.next_legal[rows[k]]);
   }
   // 2. Every reply a' of the opponent, weighted (1 - eps_o) [a' greedy] + eps_o / |legal|: a win for the opponent
   //    is worth -gamma to us, a draw 0, anything else gamma^2 max Q_target(s'') with s'' seen from us again.
-  std::vector<float> grandchildren;
-  std::vector<uint32_t> legal2;
-  std::vector<int> owner;
-  std::vector<float> weight;
+  auto& grandchildren = grandchildren_;
+  auto& legal2 = legal2_;
+  auto& owner = owner_;
+  auto& weight = weight_;
+  grandchildren.clear();
+  legal2.clear();
+  owner.clear();
+  weight.clear();
   for (int k = 0; k < m; ++k) {
     const int i = rows[k];
     const float* s = &batch_.next_obs[static_cast<size_t>(i) * 9];
@@ -199,7 +202,8 @@ void TicTacToeTrainer::expectimax_targets(std::vector<float>& y) {
     }
   }
   const int m2 = static_cast<int>(owner.size());
-  std::vector<float> best(m2);
+  auto& best = best_;
+  best.resize(m2);
   if (m2) max_target_q(grandchildren.data(), m2, legal2.data(), best.data());
   for (int j = 0; j < m2; ++j) y[owner[j]] += weight[j] * g * g * best[j];
 }
@@ -243,10 +247,10 @@ void CartPoleTrainer::load_state(const Checkpoint& ckpt) {
 
 void CartPoleTrainer::targets(std::vector<float>& y) {
   const int n = batch_.size;
-  std::vector<float> best(n);
-  max_target_q(batch_.next_obs.data(), n, batch_.next_legal.data(), best.data());
+  best_.resize(n);
+  max_target_q(batch_.next_obs.data(), n, batch_.next_legal.data(), best_.data());
   const float g = static_cast<float>(config_.gamma);
-  for (int i = 0; i < n; ++i) y[i] = batch_.rewards[i] + (batch_.terminal[i] ? 0.0f : g * best[i]);
+  for (int i = 0; i < n; ++i) y[i] = batch_.rewards[i] + (batch_.terminal[i] ? 0.0f : g * best_[i]);
 }
 
 std::unique_ptr<DqnTrainer> make_trainer(DqnAgent& agent, uint64_t seed) {

@@ -18,7 +18,7 @@ struct EpisodeStats {
   int steps = 0;              // moves / environment steps
   int updates = 0;
   double loss = std::numeric_limits<double>::quiet_NaN();  // mean over the episode's updates
-  double epsilon = 0;         // at the episode's end
+  double epsilon = 0;                                      // at the episode's end
 };
 
 class DqnTrainer {
@@ -69,10 +69,10 @@ class TicTacToeTrainer : public DqnTrainer {
   void targets(std::vector<float>& y) override;
   void negamax_targets(std::vector<float>& y);
   void expectimax_targets(std::vector<float>& y);
-  std::vector<float> children_;
-  std::vector<uint32_t> child_legal_;
-  std::vector<int> child_of_;
-  std::vector<float> child_weight_;
+  // Scratch reused by every update (no allocation in the hot loop).
+  std::vector<float> children_, grandchildren_, child_weight_, weight_, best_;
+  std::vector<uint32_t> child_legal_, legal2_;
+  std::vector<int> child_of_, owner_, greedy_;
 };
 
 class CartPoleTrainer : public DqnTrainer {
@@ -85,6 +85,7 @@ class CartPoleTrainer : public DqnTrainer {
  private:
   void targets(std::vector<float>& y) override;
   CartPole env_;
+  std::vector<float> best_;
 };
 
 std::unique_ptr<DqnTrainer> make_trainer(DqnAgent& agent, uint64_t seed);

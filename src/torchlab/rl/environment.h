@@ -11,7 +11,7 @@
 namespace torchlab::rl {
 
 struct StepOutcome {
-  double reward = 0;       // to the player who acted
+  double reward = 0;        // to the player who acted
   bool terminated = false;  // a terminal state of the game (win, loss, draw, pole fallen)
   bool truncated = false;   // stopped by a time limit: not terminal, so targets still bootstrap
   bool done() const { return terminated || truncated; }

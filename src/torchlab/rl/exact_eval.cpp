@@ -87,8 +87,9 @@ std::string exact_report(Player& agent, const std::string& vs, const std::string
                     static_cast<long long>(bad), bad == 0 ? " (it cannot lose)" : "");
     } else {
       const Odds o = exact_vs_random(agent, side);
-      std::snprintf(buf, sizeof buf, "  exact as %c: wins %.2f%% · draws %.2f%% · losses %.2f%% (every game enumerated)\n",
-                    name, 100 * o.win, 100 * o.draw, 100 * o.loss);
+      std::snprintf(buf, sizeof buf,
+                    "  exact as %c: wins %.2f%% · draws %.2f%% · losses %.2f%% (every game enumerated)\n", name,
+                    100 * o.win, 100 * o.draw, 100 * o.loss);
     }
     out += buf;
   }

@@ -180,9 +180,9 @@ TORCHLAB_SIMD void dense_row(const float* __restrict W, const float* __restrict 
   }
 }
 
-TORCHLAB_SIMD void adam_update(float* __restrict p, const float* __restrict g, float* __restrict m,
-                               float* __restrict v, int64_t n, float beta1, float beta2, float weight_decay,
-                               float step_size, float inv_sqrt_bc2, float eps) {
+TORCHLAB_SIMD void adam_update(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v,
+                               int64_t n, float beta1, float beta2, float weight_decay, float step_size,
+                               float inv_sqrt_bc2, float eps) {
   for (int64_t k = 0; k < n; ++k) {
     const float grad = weight_decay != 0 ? g[k] + weight_decay * p[k] : g[k];
     m[k] = m[k] * beta1 + (1 - beta1) * grad;

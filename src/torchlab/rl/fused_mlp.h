@@ -45,7 +45,7 @@ class FusedMlp {
 
   // Training pass over x [n x inputs] row-major: keeps the activations for backward().
   void train_forward(const float* x, int n);
-  int columns() const { return cols_; }                  // n rounded up to a multiple of 16
+  int columns() const { return cols_; }                       // n rounded up to a multiple of 16
   const float* output() const { return act_.back().data(); }  // [outputs x columns()]
   // dL/d(output) [outputs x columns()], zeroed by train_forward(): write the loss gradient here, then backward().
   float* output_grad() { return dout_.data(); }

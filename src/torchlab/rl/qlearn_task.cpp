@@ -17,12 +17,13 @@ QLearnOutcome train_qlearn(const QLearnRequest& request) {
   const QLearnConfig& config = request.config;
   config.validate();
   if (request.eval_games <= 0) throw UserError("--eval-games must be positive");
-  auto run = train::RunDir::create(request.runs_dir, request.run, "qlearn-tictactoe", request.overwrite,
-                                   config.to_json());
+  auto run =
+      train::RunDir::create(request.runs_dir, request.run, "qlearn-tictactoe", request.overwrite, config.to_json());
   tabular::AgentTrainer<TttState> trainer;
   QLearnOutcome out;
   out.run_dir = run.dir();
-  const int64_t every = std::max<int64_t>(1000, config.episodes / std::max<int64_t>(1, request.evaluations) / 1000 * 1000);
+  const int64_t every =
+      std::max<int64_t>(1000, config.episodes / std::max<int64_t>(1, request.evaluations) / 1000 * 1000);
   std::optional<ProgressBar> bar;
   if (!request.quiet) bar.emplace("qlearn", config.episodes);
   auto evaluate = [&](int64_t episodes) {
@@ -53,18 +54,17 @@ QLearnOutcome train_qlearn(const QLearnRequest& request) {
   out.states = trainer.export_learned_values().size();
   out.checkpoint = run.checkpoint_path(config.episodes);
   save_checkpoint(qtable_to_checkpoint(trainer.export_learned_values(), config), out.checkpoint);
-  run.save_table("evaluation",
-                 {{"title", "Final evaluation, " + std::to_string(request.eval_games) + " games per row"},
-                  {"columns", {"opponent", "side", "wins %", "draws %", "losses %"}},
-                  {"rows",
-                   {{"random", "X", out.random_x.pct(out.random_x.wins), out.random_x.pct(out.random_x.draws),
-                     out.random_x.pct(out.random_x.losses)},
-                    {"random", "O", out.random_o.pct(out.random_o.wins), out.random_o.pct(out.random_o.draws),
-                     out.random_o.pct(out.random_o.losses)},
-                    {"minimax", "X", out.minimax_x.pct(out.minimax_x.wins), out.minimax_x.pct(out.minimax_x.draws),
-                     out.minimax_x.pct(out.minimax_x.losses)},
-                    {"minimax", "O", out.minimax_o.pct(out.minimax_o.wins), out.minimax_o.pct(out.minimax_o.draws),
-                     out.minimax_o.pct(out.minimax_o.losses)}}}});
+  run.save_table("evaluation", {{"title", "Final evaluation, " + std::to_string(request.eval_games) + " games per row"},
+                                {"columns", {"opponent", "side", "wins %", "draws %", "losses %"}},
+                                {"rows",
+                                 {{"random", "X", out.random_x.pct(out.random_x.wins),
+                                   out.random_x.pct(out.random_x.draws), out.random_x.pct(out.random_x.losses)},
+                                  {"random", "O", out.random_o.pct(out.random_o.wins),
+                                   out.random_o.pct(out.random_o.draws), out.random_o.pct(out.random_o.losses)},
+                                  {"minimax", "X", out.minimax_x.pct(out.minimax_x.wins),
+                                   out.minimax_x.pct(out.minimax_x.draws), out.minimax_x.pct(out.minimax_x.losses)},
+                                  {"minimax", "O", out.minimax_o.pct(out.minimax_o.wins),
+                                   out.minimax_o.pct(out.minimax_o.draws), out.minimax_o.pct(out.minimax_o.losses)}}}});
   if (request.write_report) train::write_report(run);
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;

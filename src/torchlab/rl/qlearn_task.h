@@ -17,7 +17,7 @@ struct QLearnRequest {
   std::filesystem::path runs_dir = "runs";
   std::string run;  // empty = qlearn-tictactoe-<time>
   bool overwrite = false;
-  bool quiet = false;       // no progress bar
+  bool quiet = false;        // no progress bar
   int64_t evaluations = 10;  // evaluation points during training
   int64_t eval_games = 200;  // per side and opponent at each point
   bool write_report = true;

@@ -8,9 +8,9 @@
 namespace torchlab::rl {
 
 nlohmann::json QLearnConfig::to_json() const {
-  return {{"env", "tictactoe"}, {"episodes", episodes},   {"alpha", alpha},         {"gamma", gamma},
-          {"initial_value", initial_value}, {"eps_start", eps_start}, {"eps_end", eps_end},
-          {"eps_decay", eps_decay},         {"seed", seed}};
+  return {{"env", "tictactoe"}, {"episodes", episodes},           {"alpha", alpha},
+          {"gamma", gamma},     {"initial_value", initial_value}, {"eps_start", eps_start},
+          {"eps_end", eps_end}, {"eps_decay", eps_decay},         {"seed", seed}};
 }
 
 QLearnConfig QLearnConfig::from_json(const nlohmann::json& j) {
@@ -28,8 +28,7 @@ QLearnConfig QLearnConfig::from_json(const nlohmann::json& j) {
 
 void QLearnConfig::validate() const {
   auto in01 = [](double v, const char* name) {
-    if (!(v >= 0 && v <= 1))
-      throw UserError(std::string("--") + name + " " + std::to_string(v) + " is outside [0, 1]");
+    if (!(v >= 0 && v <= 1)) throw UserError(std::string("--") + name + " " + std::to_string(v) + " is outside [0, 1]");
   };
   if (episodes <= 0) throw UserError("--episodes must be positive (got " + std::to_string(episodes) + ")");
   if (!(alpha > 0 && alpha <= 1)) throw UserError("--alpha must be in (0, 1] (got " + std::to_string(alpha) + ")");
@@ -68,8 +67,8 @@ Checkpoint qtable_to_checkpoint(const QTableTtt& table, const QLearnConfig& conf
   for (const auto& [state, values] : table) keys.push_back(state.key());
   std::sort(keys.begin(), keys.end());
   auto k = torch::empty({static_cast<int64_t>(keys.size())}, torch::kInt64);
-  auto v = torch::full({static_cast<int64_t>(keys.size()), 9}, std::numeric_limits<double>::quiet_NaN(),
-                       torch::kFloat64);
+  auto v =
+      torch::full({static_cast<int64_t>(keys.size()), 9}, std::numeric_limits<double>::quiet_NaN(), torch::kFloat64);
   auto* kp = k.data_ptr<int64_t>();
   auto* vp = v.data_ptr<double>();
   for (size_t i = 0; i < keys.size(); ++i) {
@@ -84,8 +83,7 @@ Checkpoint qtable_to_checkpoint(const QTableTtt& table, const QLearnConfig& conf
 
 QTableTtt qtable_from_checkpoint(const Checkpoint& ckpt, const std::string& source) {
   if (ckpt.meta.value("env", "") != "tictactoe")
-    throw UserError(source + ": a Q-table for environment \"" + ckpt.meta.value("env", "?") +
-                    "\", not tictactoe");
+    throw UserError(source + ": a Q-table for environment \"" + ckpt.meta.value("env", "?") + "\", not tictactoe");
   const auto& k = require_tensor(ckpt, "q.keys");
   const auto& v = require_tensor(ckpt, "q.values");
   if (k.dim() != 1 || v.dim() != 2 || v.size(0) != k.size(0) || v.size(1) != 9 || k.scalar_type() != torch::kInt64 ||

@@ -11,12 +11,12 @@ namespace torchlab::rl {
 
 struct TransitionBatch {
   int size = 0;
-  std::vector<float> obs;       // [size x obs_size], seen from the player who acted
-  std::vector<int> actions;     // [size]
-  std::vector<float> rewards;   // [size], to the player who acted
-  std::vector<float> next_obs;  // [size x obs_size], seen from the player to move next
-  std::vector<uint8_t> terminal;        // [size] 1 = no bootstrapping
-  std::vector<uint32_t> next_legal;     // [size] legal actions in next_obs
+  std::vector<float> obs;            // [size x obs_size], seen from the player who acted
+  std::vector<int> actions;          // [size]
+  std::vector<float> rewards;        // [size], to the player who acted
+  std::vector<float> next_obs;       // [size x obs_size], seen from the player to move next
+  std::vector<uint8_t> terminal;     // [size] 1 = no bootstrapping
+  std::vector<uint32_t> next_legal;  // [size] legal actions in next_obs
 };
 
 class ReplayBuffer {

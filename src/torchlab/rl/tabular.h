@@ -36,7 +36,8 @@ class LearningStrategy {
   virtual ~LearningStrategy() = default;
   // The new value of Q(s, a): `current` is the old one (null when never seen), `reward` what entering `next` gave,
   // `next_values` the learned values of `next` (null when never seen).
-  virtual double value(const double* current, double reward, const S& next, const ActionValues<S>* next_values) const = 0;
+  virtual double value(const double* current, double reward, const S& next,
+                       const ActionValues<S>* next_values) const = 0;
 };
 
 // Q(s,a) <- Q + alpha (r + gamma * future - Q), future = max over next's actions (unseen ones count as
@@ -47,8 +48,7 @@ class QLearning : public LearningStrategy<S> {
  public:
   QLearning(double alpha, double gamma, double initial_value, bool alternating = false)
       : alpha_(alpha), gamma_(gamma), initial_(initial_value), alternating_(alternating) {}
-  double value(const double* current, double reward, const S& next,
-               const ActionValues<S>* next_values) const override {
+  double value(const double* current, double reward, const S& next, const ActionValues<S>* next_values) const override {
     double future = 0;
     const auto actions = next.actions();
     if (!actions.empty()) {

@@ -5,9 +5,14 @@
 namespace torchlab::rl {
 
 const std::array<std::array<int, 3>, 8> kLines = {{
-    {0, 1, 2}, {3, 4, 5}, {6, 7, 8},  // rows
-    {0, 3, 6}, {1, 4, 7}, {2, 5, 8},  // columns
-    {0, 4, 8}, {2, 4, 6},             // diagonals
+    {0, 1, 2},
+    {3, 4, 5},
+    {6, 7, 8},  // rows
+    {0, 3, 6},
+    {1, 4, 7},
+    {2, 5, 8},  // columns
+    {0, 4, 8},
+    {2, 4, 6},  // diagonals
 }};
 
 int8_t Board::winner() const {
@@ -96,8 +101,7 @@ Board board_from_string(const std::string& s) {
       b.cells[k] = kO;
       ++os;
     } else if (ch != '.' && ch != '-') {
-      throw UserError("tic-tac-toe board \"" + s + "\": character " + std::to_string(k + 1) +
-                      " is not X, O or .");
+      throw UserError("tic-tac-toe board \"" + s + "\": character " + std::to_string(k + 1) + " is not X, O or .");
     }
   }
   b.to_move = xs > os ? kO : kX;
