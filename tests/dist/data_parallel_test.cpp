@@ -76,7 +76,9 @@ TEST(DistWorker, Run) {
     toy::Source data(200, 16, 7);
     {
       auto shard = dist::attach(context, learner, *net, data);
-      if (resume && !learner.resume()) throw UserError("nothing to resume");
+      const std::string resuming = env_or("TORCHLAB_TEST_DIST_RESUME_RANKS", "01");  // ranks that load the checkpoint
+      if (resume && resuming.find(std::to_string(rank)) != std::string::npos && !learner.resume())
+        throw UserError("nothing to resume");
       learner.fit(shard);
     }
     torch::save(net->parameters(), (root / ("params-" + std::to_string(rank) + ".pt")).string());
@@ -171,6 +173,31 @@ TEST(DataParallel, AResumedRunEndsWhereAnUninterruptedOneDoes) {
   ASSERT_EQ(train::RunDir::open(dir / "dp").checkpoints().back().filename(), "step-000000000005.ckpt");
   ASSERT_TRUE(train_two_ranks(dir.path(), {{"TORCHLAB_TEST_DIST_RESUME", "1"}}));
   expect_same_params(dir.path(), train_on_the_union(dir.path()));
+}
+
+TEST(DataParallel, RanksStartingFromDifferentStepsAreStopped) {
+#ifndef TORCHLAB_HAVE_GLOO
+  GTEST_SKIP() << "needs the gloo backend (CPU)";
+#endif
+  TempDir dir;
+  ASSERT_TRUE(train_two_ranks(dir.path(), {{"TORCHLAB_TEST_DIST_MAX_STEPS", "5"}}));
+  // Rank 1 does not see the checkpoint (as on a machine without the shared filesystem): both must refuse to go on.
+  const int port = dist::free_port();
+  std::vector<dist_test::Proc> ranks;
+  for (int r = 0; r < 2; ++r)
+    ranks.push_back(spawn_rank("DistWorker.Run", r, 2, port,
+                               {{"TORCHLAB_TEST_DIST_MODE", "train"},
+                                {"TORCHLAB_TEST_DIST_ROOT", dir.path().string()},
+                                {"TORCHLAB_TEST_DIST_RESUME", "1"},
+                                {"TORCHLAB_TEST_DIST_RESUME_RANKS", "0"},
+                                {"TORCHLAB_DIST_TIMEOUT", "20"}},
+                               dir / ("log-" + std::to_string(r))));
+  for (auto& p : ranks) {
+    const int status = dist_test::wait_for(p.pid, 60s);
+    const auto log = read_text(p.log);
+    EXPECT_EQ(dist_test::exit_code(status), 2) << log;
+    EXPECT_NE(log.find("the ranks start from different steps"), std::string::npos) << log;
+  }
 }
 
 TEST(DataParallel, CtrlCOnOneRankStopsBothAfterTheSameStep) {

@@ -76,7 +76,10 @@ train::RunDir create_run_dir(Context& context, const std::filesystem::path& root
   const auto nl = reply.find('\n');
   if (reply.compare(0, nl, "ok") != 0)
     throw UserError("rank 0 could not create the run directory: " + reply.substr(nl + 1));
-  return train::RunDir::open(reply.substr(nl + 1));
+  const std::filesystem::path dir = reply.substr(nl + 1);
+  if (std::filesystem::exists(dir / "config.json")) return train::RunDir::open(dir);
+  // Another machine without rank 0's filesystem: a local stand-in, which this rank never writes to.
+  return train::RunDir::create(dir.parent_path(), dir.filename().string(), prefix, false, config);
 }
 
 train::LearnerOptions& configure(Context& context, train::LearnerOptions& options) {
@@ -123,6 +126,15 @@ DataParallelSource attach(Context& context, train::Learner& learner, torch::nn::
     arm_stop_agreement();
     if (*pending_broadcast) {  // at the first step, after any resume: every rank starts from rank 0's weights
       torch::NoGradGuard no_grad;
+      const double s = static_cast<double>(learner.progress().step);
+      auto sums = torch::tensor({s, s * s}, torch::kFloat64);  // all equal <=> W * sum(s^2) == sum(s)^2
+      context.allreduce_sum({sums}, "start-of-training check");
+      const double total = sums[0].item<double>();
+      if (context.world_size() * sums[1].item<double>() != total * total)
+        throw UserError("the ranks start from different steps (rank " + std::to_string(context.rank()) + " from step " +
+                        std::to_string(learner.progress().step) +
+                        "): to resume, every rank must read the same run directory (on a filesystem all machines "
+                        "share)");
       context.broadcast(state, 0, "broadcast of the parameters from rank 0");
       *pending_broadcast = false;
     }
