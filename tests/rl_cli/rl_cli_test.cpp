@@ -88,6 +88,12 @@ TEST_F(RlCli, DqnResumeContinuesTheRun) {
   EXPECT_EQ(r.out.find("epoch 1/3"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Trained 900 games"), std::string::npos) << r.out;
   EXPECT_TRUE(std::filesystem::exists(copy / "checkpoints" / "step-000000000900.ckpt"));
+  // Flags that contradict the run are refused; repeating the run's own values is fine.
+  auto clash = run_cli("dqn train --resume " + copy.string() + " --epochs 4 --lr 0.01 --quiet");
+  EXPECT_EQ(clash.exit_code, 2);
+  EXPECT_NE(clash.err.find("it was made with lr = 0.001"), std::string::npos) << clash.err;
+  auto same = run_cli("dqn train --resume " + copy.string() + " --epochs 3 --preset seed --hidden 32,32 --quiet");
+  EXPECT_EQ(same.exit_code, 0) << same.err;
 }
 
 TEST_F(RlCli, BadInputIsAClearErrorWithExitTwo) {

@@ -104,8 +104,13 @@ void add_train(CLI::App& parent) {
     DqnTrainRequest r;
     auto merged = DqnConfig::defaults(f->env, f->preset).to_json();
     const auto given = f->c.to_json();
-    for (const auto& [flag, key] : flag_keys())
-      if (app->count(flag)) merged[key] = given[key];
+    for (const auto& [flag, key] : flag_keys()) {
+      if (!app->count(flag)) continue;
+      merged[key] = given[key];
+      if (key != "epochs") r.given.push_back(key);
+    }
+    for (const char* flag : {"--env", "--preset"})
+      if (app->count(flag)) r.given.push_back(flag + 2);
     merged["seed"] = f->common.seed;
     r.config = DqnConfig::from_json(merged);
     r.runs_dir = f->runs_dir;

@@ -36,8 +36,8 @@ DqnConfig DqnConfig::defaults(const std::string& env, const std::string& preset)
     c.opponent_eps = 0;
     c.random_opponent = 0;
     c.episodes_per_epoch = 10;
-    c.epochs = 50;
-    c.eval_episodes = 20;
+    c.epochs = 60;
+    c.eval_episodes = 50;
     if (preset == "seed") c.hidden = {32, 32};
   }
   return c;

@@ -124,6 +124,7 @@ DqnTrainOutcome train_dqn(const DqnTrainRequest& request) {
   std::optional<train::RunDir> run;
   if (!request.resume.empty()) {
     run = train::RunDir::open(request.resume);
+    train::check_same_config(run->config(), request.config.to_json(), request.given, run->dir());
     config = DqnConfig::from_json(run->config());
     if (request.epochs > 0 && request.epochs != config.epochs) {
       config.epochs = request.epochs;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "torchlab/rl/dqn_agent.h"
 #include "torchlab/rl/dqn_training.h"
@@ -20,6 +21,7 @@ constexpr const char* kDqnKind = "dqn";
 
 struct DqnTrainRequest {
   DqnConfig config;
+  std::vector<std::string> given;  // config keys set by flags: with resume they must match the run's
   std::filesystem::path runs_dir = "runs";
   std::string run;               // name under runs_dir; empty = dqn-<env>-<time>
   std::filesystem::path resume;  // a run directory to continue (empty = new run)
