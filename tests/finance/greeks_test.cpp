@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "torchlab/finance/closed_form.h"
+#include "torchlab/finance/demo.h"
 
 using namespace torchlab::finance;
 
@@ -129,4 +130,15 @@ TEST(Greeks, WorksOnCudaWhenAvailable) {
     EXPECT_TRUE(torch::allclose(cpu, gpu, 1e-9, 1e-10));
     EXPECT_TRUE(torch::allclose(cpu, gpu_cf, 1e-9, 1e-10));
   }
+}
+
+TEST(Greeks, DemoStepShowsSeedCheckAndImpliedVol) {
+  std::ostringstream out;
+  torchlab::finance::greeks_demo(out, torch::kCPU);
+  const auto text = out.str();
+  EXPECT_NE(text.find("price: 11.8049\ndelta: 0.5540, vega: 39.0554\ngamma: 0.0130, vanna: 0.1953, volga: -2.9292\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("check: largest relative difference to the closed forms"), std::string::npos);
+  EXPECT_NE(text.find(": 0.3000000000 ("), std::string::npos) << text;
 }

@@ -77,3 +77,14 @@ TEST(ImpliedVol, BsmWithDividend) {
   EXPECT_EQ(r.status, kSolved);
   EXPECT_NEAR(r.vol, 0.45, 1e-10);
 }
+
+TEST(ImpliedVol, WorksOnCudaWhenAvailable) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  torch::manual_seed(8);
+  const auto batch = random_options(Model::bsm, 2000).to(torch::kCUDA);
+  const auto r = implied_vol(batch, price(batch));
+  const auto vega = autograd_greeks(batch)[kVega];
+  const auto determined = (vega > 1e-3).cpu();
+  const auto err = (r.vol - batch.vol).abs().cpu().index({determined});
+  EXPECT_LE(err.max().item<double>(), 1e-10);
+}

@@ -4,8 +4,8 @@
 #include "finance_common.h"
 #include "torchlab/core/error.h"
 #include "torchlab/finance/closed_form.h"
+#include "torchlab/finance/demo.h"
 #include "torchlab/finance/greeks.h"
-#include "torchlab/finance/implied_vol.h"
 #include "torchlab/finance/report.h"
 
 namespace torchlab::cli {
@@ -69,24 +69,8 @@ Register reg(
     20);
 
 RegisterDemo demo(
-    "Option Greeks by autograd",
-    [](const torch::Device& device) {
-      const finance::Option seed;
-      const auto values = finance::autograd_greeks(seed, device);
-      const auto closed = finance::closed_form_greeks(seed);
-      std::cout << "Black-76 call, forward 100, strike 100, vol 0.3, 1 year, rate 0.01 (float64, autograd with "
-                   "create_graph for the second order):\n"
-                << finance::greeks_text(seed, values, false);
-      char buf[160];
-      std::snprintf(buf, sizeof buf, "check: largest relative difference to the closed forms %.1e\n",
-                    finance::max_relative_difference(values, closed, finance::shown_greeks(seed.model, true)));
-      std::cout << buf;
-      const auto iv = finance::implied_vol(seed, values[finance::kPrice], device);
-      std::snprintf(buf, sizeof buf, "implied vol of price %.10f: %.10f (%lld Newton steps with the autograd vega)\n",
-                    values[finance::kPrice], iv.vol, static_cast<long long>(iv.iterations));
-      std::cout << buf;
-    },
-    20, "torchlab greeks --all --check");
+    "Option Greeks by autograd", [](const torch::Device& device) { finance::greeks_demo(std::cout, device); }, 20,
+    "torchlab greeks --all --check");
 
 }  // namespace
 }  // namespace torchlab::cli

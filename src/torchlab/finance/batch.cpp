@@ -161,11 +161,12 @@ Parsed parse_chunk(const CsvChunk& chunk, const Layout& L) {
 
 OptionTensors to_batch(const Parsed& p, Model model, const torch::Device& device) {
   const auto n = static_cast<int64_t>(p.rows.size());
-  auto t = [&](int c) {
-    const auto view = torch::from_blob(const_cast<double*>(p.cols[c].data()), {n}, torch::kFloat64);
-    return device.is_cpu() ? view.clone() : view.to(device);
-  };
-  return {model, t(kUnderlying), t(kStrike), t(kVol), t(kTime), t(kRate), t(kDividend), t(kType)};
+  // Copied by hand: a libtorch copy of this size would wake the OpenMP pool, whose threads then spin while the
+  // chunk's own worker threads need the cores.
+  auto cols = torch::empty({kCols, n}, torch::kFloat64);
+  for (int c = 0; c < kCols; ++c) std::copy(p.cols[c].begin(), p.cols[c].end(), cols[c].data_ptr<double>());
+  if (!device.is_cpu()) cols = cols.to(device);
+  return {model, cols[kUnderlying], cols[kStrike], cols[kVol], cols[kTime], cols[kRate], cols[kDividend], cols[kType]};
 }
 
 void append_number(std::string& out, double v) {

@@ -41,8 +41,9 @@ inline void greeks_from(bool black76, const Pieces& x, Out&& out) {
   out(kVolga, vega * x.d1 * x.d2 / x.vol);
 }
 
-// The same formulas in libtorch ops (devices other than the CPU).
-torch::Tensor closed_form_ops(const OptionTensors& b) {
+}  // namespace
+
+torch::Tensor closed_form_greeks_ops(const OptionTensors& b) {
   const bool black76 = b.model == Model::black76;
   const auto& S = b.underlying;
   const auto& w = b.sign;
@@ -74,6 +75,8 @@ torch::Tensor closed_form_ops(const OptionTensors& b) {
   out[kVolga] = vega * d1 * d2 / b.vol;
   return out;
 }
+
+namespace {
 
 // One CPU chunk of m rows: two fused loops around one vectorized libtorch call each for log and exp, so each value
 // is touched a few times instead of once per arithmetic op. The normal CDFs use glibc's erfc, several times faster
@@ -139,7 +142,7 @@ GreekValues closed_form_greeks(const Option& o) {
 }
 
 torch::Tensor closed_form_greeks(const OptionTensors& batch) {
-  if (!batch.device().is_cpu()) return closed_form_ops(batch);
+  if (!batch.device().is_cpu()) return closed_form_greeks_ops(batch);
   const auto b = batch.contiguous();
   const int64_t n = b.size();
   auto out = empty_output(kNumGreeks, n, torch::kCPU);

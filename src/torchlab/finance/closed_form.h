@@ -16,4 +16,8 @@ GreekValues closed_form_greeks(const Option& option);
 // vectorized libtorch call per transcendental (log, erfc, exp), instead of one pass over memory per operation.
 torch::Tensor closed_form_greeks(const OptionTensors& batch);
 
+// The same in plain libtorch ops, which is what runs on an accelerator (public so the CPU tests can hold the two
+// formulations to each other).
+torch::Tensor closed_form_greeks_ops(const OptionTensors& batch);
+
 }  // namespace torchlab::finance
