@@ -12,7 +12,8 @@
 // world size in checkpoints (resume needs the same one), and — when `data` goes out of scope normally — waits for
 // every rank (barrier) so no rank leaves while another still needs it. Validation runs whole on every rank.
 // configure() also makes options.lr_schedule follow the data seen (step s of W ranks = step s·W of one process), so a
-// schedule written for one process spans the same epochs. attach works before or after Learner::resume().
+// schedule written for one process spans the same epochs. attach works before or after Learner::resume(); the first
+// step checks every rank starts from the same step (resuming needs every rank to read the run directory).
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
