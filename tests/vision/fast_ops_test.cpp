@@ -133,3 +133,30 @@ TEST(FastOps, VectorAndPortableKernelsAgreeBitForBit) {
   EXPECT_EQ(kernels::dropout_uniform((uint64_t(1) << 32) | 0x1234, 5), 298850541u);
   EXPECT_NE(kernels::dropout_uniform(42, 7), kernels::dropout_uniform(43, 7));
 }
+
+TEST(FastOps, SingleChannelConvMatchesLibtorch) {
+  torch::manual_seed(6);
+  for (const auto& [batch, side, oc] : {std::tuple<int64_t, int64_t, int64_t>{7, 28, 32}, {3, 9, 16}, {2, 13, 48}}) {
+    const auto x = torch::rand({batch, 1, side, side});
+    auto w = torch::randn({oc, 1, 5, 5}).mul_(0.2).requires_grad_();
+    auto b = torch::randn({oc}).requires_grad_();
+    auto w_ref = w.detach().clone().requires_grad_();
+    auto b_ref = b.detach().clone().requires_grad_();
+    const auto y = conv_single_channel(x, w, b);
+    const auto ref = torch::conv2d(x, w_ref, b_ref);
+    ASSERT_EQ(y.sizes(), ref.sizes());
+    EXPECT_TRUE(torch::allclose(y, ref, 1e-5, 1e-5)) << (y - ref).abs().max();
+    const auto g = torch::randn_like(ref);
+    y.backward(g);
+    ref.backward(g);
+    EXPECT_TRUE(torch::allclose(w.grad(), w_ref.grad(), 1e-4, 1e-4)) << (w.grad() - w_ref.grad()).abs().max();
+    EXPECT_TRUE(torch::allclose(b.grad(), b_ref.grad(), 1e-4, 1e-4)) << (b.grad() - b_ref.grad()).abs().max();
+    if (kernels::have_avx2_fma()) EXPECT_TRUE(y.is_contiguous(torch::MemoryFormat::ChannelsLast));
+  }
+  // Where the fast path does not apply (the input needs a gradient, 3x3 kernel), the result is libtorch's.
+  auto xg = torch::rand({2, 1, 8, 8}).requires_grad_();
+  const auto w = torch::randn({16, 1, 5, 5}), b = torch::randn({16});
+  EXPECT_TRUE(torch::equal(conv_single_channel(xg, w, b), torch::conv2d(xg, w, b)));
+  const auto w3 = torch::randn({16, 1, 3, 3});
+  EXPECT_TRUE(torch::equal(conv_single_channel(xg.detach(), w3, b), torch::conv2d(xg.detach(), w3, b)));
+}

@@ -179,3 +179,29 @@ TEST(MnistBatches, RanksTakeDisjointShares) {
   }
   EXPECT_EQ(all.size(), 20u);
 }
+
+TEST(MnistBatches, FlipMirrorsAboutHalfTheImagesReproducibly) {
+  torch::manual_seed(0);
+  MnistSplit split;
+  split.images = torch::randint(0, 256, {512, 28, 28}, torch::kInt64).to(torch::kUInt8);
+  split.labels = torch::zeros({512}, torch::kInt64);
+  BatchOptions o;
+  o.batch_size = 512;
+  o.shuffle = false;
+  o.flip = true;
+  MnistBatches flipped(split, o);
+  const auto plain = to_model_input(split.images);
+  const auto a = flipped.batch(0)[0];
+  int64_t mirrored = 0;
+  for (int64_t i = 0; i < 512; ++i) {
+    const bool same = torch::equal(a[i], plain[i]);
+    const bool mirror = torch::equal(a[i], plain[i].flip({2}));
+    EXPECT_TRUE(same != mirror) << i;  // random images are never their own mirror
+    mirrored += mirror;
+  }
+  EXPECT_GT(mirrored, 200);  // binomial(512, 1/2): 256 +- 11
+  EXPECT_LT(mirrored, 312);
+  EXPECT_TRUE(torch::equal(flipped.batch(0)[0], a));  // same (seed, epoch, batch): same flips
+  flipped.set_epoch(2);
+  EXPECT_FALSE(torch::equal(flipped.batch(0)[0], a));
+}

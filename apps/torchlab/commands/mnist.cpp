@@ -51,12 +51,13 @@ void add_train(CLI::App& parent) {
   app->add_option("--model", f->config.model, "linear | mlp | conv")->capture_default_str();
   app->add_option("--data", f->config.data, "folder with the four idx files, plain or .gz")
       ->default_str(kDefaultMnistDir);
-  app->add_option("--epochs", f->config.epochs, "epochs (default: linear 10, mlp 10, conv 8)")
+  app->add_option("--epochs", f->config.epochs, "epochs (default: linear 10, mlp 15, conv 12)")
       ->check(CLI::NonNegativeNumber);
   app->add_option("--batch-size", f->config.batch_size, "images per step")->capture_default_str();
-  app->add_option("--lr", f->config.lr, "Adam learning rate (default: linear 0.005, mlp and conv 0.001)");
+  app->add_option("--lr", f->config.lr, "Adam learning rate (default: linear 0.01, mlp 0.005, conv 0.001)");
   app->add_option("--schedule", f->config.schedule, "learning rate: cosine (decays to 0) | constant")
       ->capture_default_str();
+  app->add_option("--augment", f->config.augment, "flip (mirror half the images at random) | none");
   app->add_option("--classes", f->classes, "class names: auto | fashion | digits")->capture_default_str();
   app->add_option("--train-limit", f->config.train_limit, "train on the first N images only (0 = all)")
       ->check(CLI::NonNegativeNumber);
@@ -80,7 +81,7 @@ void add_train(CLI::App& parent) {
     r.config.seed = f->common.seed;
     for (const auto& [flag, key] : std::vector<std::pair<std::string, std::string>>{
              {"--model", "model"}, {"--data", "data"}, {"--epochs", "epochs"}, {"--batch-size", "batch_size"},
-             {"--lr", "lr"}, {"--schedule", "schedule"}, {"--classes", "classes"}, {"--seed", "seed"}, {"--train-limit", "train_limit"},
+             {"--lr", "lr"}, {"--schedule", "schedule"}, {"--augment", "augment"}, {"--classes", "classes"}, {"--seed", "seed"}, {"--train-limit", "train_limit"},
              {"--test-limit", "test_limit"}})
       if (app->count(flag)) r.given.insert(key);
     r.runs_dir = f->runs_dir;
@@ -192,12 +193,13 @@ Register reg(
     50);
 
 void demo(const torch::Device& device) {
-  std::cout << "An MLP (784-128-10) learns Fashion-MNIST's 60 000 training images for 2 epochs, then is tested on "
+  std::cout << "An MLP (784-128-10) learns 20 000 Fashion-MNIST training images for 3 epochs, then is tested on "
                "the 10 000 test images.\n"
             << std::flush;
   TrainRequest r;
   r.config.model = "mlp";
-  r.config.epochs = 2;
+  r.config.epochs = 3;
+  r.config.train_limit = 20000;
   r.config.classes = "auto";
   r.device = device;
   r.write_report = false;
@@ -206,7 +208,7 @@ void demo(const torch::Device& device) {
   try {
     const auto o = train_mnist(r);
     std::cout << "Test accuracy " << percent(o.test_accuracy) << " after " << o.epochs_done << " epochs ("
-              << format_duration(o.seconds) << "); the conv net reaches 91 % and more.\n";
+              << format_duration(o.seconds) << "); on all 60 000 images the MLP reaches 88-89 % and the conv net over 91 %.\n";
   } catch (const UserError& e) {
     std::cout << "Skipped: " << e.what() << "\n";
   }

@@ -33,6 +33,7 @@ MnistBatches::MnistBatches(const MnistSplit& split, BatchOptions options) : opti
 }
 
 void MnistBatches::set_epoch(int64_t epoch) {
+  epoch_ = epoch;
   const int64_t n = images_.size(0);
   if (options_.shuffle) {
     auto order = epoch_order(n, options_.seed, epoch);
@@ -48,7 +49,17 @@ train::Batch MnistBatches::batch(int64_t index) {
   const int64_t begin = global * options_.batch_size;
   const int64_t end = std::min(begin + options_.batch_size, images_.size(0));
   const auto idx = order_.slice(0, begin, end);
-  return {to_model_input(images_.index_select(0, idx)), labels_.index_select(0, idx), idx};
+  auto images = to_model_input(images_.index_select(0, idx));
+  if (options_.flip) {
+    std::seed_seq seq{uint32_t(options_.seed), uint32_t(options_.seed >> 32), uint32_t(epoch_), uint32_t(global),
+                      0x666c6970u};
+    std::mt19937_64 engine(seq);
+    std::vector<uint8_t> coin(static_cast<size_t>(end - begin));
+    for (auto& c : coin) c = engine() >> 63;
+    const auto mirror = torch::tensor(coin, torch::kBool).to(options_.device).view({-1, 1, 1, 1});
+    images = torch::where(mirror, images.flip({3}), images);
+  }
+  return {images, labels_.index_select(0, idx), idx};
 }
 
 }  // namespace torchlab::vision

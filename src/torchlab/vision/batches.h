@@ -13,6 +13,8 @@ struct BatchOptions {
   bool shuffle = true;      // a new order each epoch, a pure function of (seed, epoch)
   uint64_t seed = 42;
   bool drop_last = false;   // training drops the ragged last batch so every step sees batch_size images
+  bool flip = false;        // mirror each image left-right with probability 1/2 (augmentation; a pure function of
+                            // (seed, epoch, batch), like the order)
   int rank = 0;             // data-parallel share: batches rank, rank + world, ...
   int world_size = 1;
   torch::Device device = torch::kCPU;  // where batches are made (the split is copied there once)
@@ -33,6 +35,7 @@ class MnistBatches : public train::BatchSource {
   BatchOptions options_;
   int64_t total_batches_ = 0;
   int64_t per_rank_ = 0;
+  int64_t epoch_ = 1;
   torch::Tensor order_;
 };
 

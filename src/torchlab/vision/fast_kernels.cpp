@@ -2,12 +2,17 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <atomic>
+#include <vector>
+
+#include <c10/util/Exception.h>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define TORCHLAB_X86 1
 #define AVX2 __attribute__((target("avx2")))
+#define AVX2_FMA __attribute__((target("avx2,fma")))
 #endif
 
 namespace torchlab::vision::kernels {
@@ -150,6 +155,92 @@ AVX2 int64_t relu_dropout_backward_avx2(const float* go, const uint8_t* pass, fl
   }
   return i;
 }
+
+// Forward: for each run of output pixels on one row and each 16-channel block, accumulate 25 taps with FMAs;
+// four pixels at a time share each weight load.
+AVX2_FMA void conv1ch5_rows(const float* x, const float* wt, const float* bias, float* y, int64_t r0, int64_t r1,
+                            int64_t H, int64_t W, int64_t OC) {
+  const int64_t Ho = H - 4, Wo = W - 4;
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t b = r / Ho, oh = r % Ho;
+    const float* xr = x + (b * H + oh) * W;  // top-left of the window row
+    float* yr = y + r * Wo * OC;
+    for (int64_t oc = 0; oc < OC; oc += 16) {
+      const __m256 bias0 = _mm256_loadu_ps(bias + oc), bias1 = _mm256_loadu_ps(bias + oc + 8);
+      int64_t ow = 0;
+      for (; ow + 4 <= Wo; ow += 4) {
+        __m256 a[4][2];
+        for (int p = 0; p < 4; ++p) a[p][0] = bias0, a[p][1] = bias1;
+        for (int kh = 0; kh < 5; ++kh)
+          for (int kw = 0; kw < 5; ++kw) {
+            const float* w = wt + (kh * 5 + kw) * OC + oc;
+            const __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + 8);
+            const float* xp = xr + kh * W + ow + kw;
+            for (int p = 0; p < 4; ++p) {
+              const __m256 xv = _mm256_broadcast_ss(xp + p);
+              a[p][0] = _mm256_fmadd_ps(xv, w0, a[p][0]);
+              a[p][1] = _mm256_fmadd_ps(xv, w1, a[p][1]);
+            }
+          }
+        for (int p = 0; p < 4; ++p) {
+          _mm256_storeu_ps(yr + (ow + p) * OC + oc, a[p][0]);
+          _mm256_storeu_ps(yr + (ow + p) * OC + oc + 8, a[p][1]);
+        }
+      }
+      for (; ow < Wo; ++ow) {
+        __m256 a0 = bias0, a1 = bias1;
+        for (int kh = 0; kh < 5; ++kh)
+          for (int kw = 0; kw < 5; ++kw) {
+            const float* w = wt + (kh * 5 + kw) * OC + oc;
+            const __m256 xv = _mm256_broadcast_ss(xr + kh * W + ow + kw);
+            a0 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(w), a0);
+            a1 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(w + 8), a1);
+          }
+        _mm256_storeu_ps(yr + ow * OC + oc, a0);
+        _mm256_storeu_ps(yr + ow * OC + oc + 8, a1);
+      }
+    }
+  }
+}
+
+// Backward: per output row, per kernel row kh and 16-channel block, five tap accumulators (kw = 0..4) run along the
+// row's pixels, then land in the chunk's partial sums (gwt then gbias).
+AVX2_FMA void conv1ch5_backward_rows(const float* x, const float* gy, float* acc, int64_t r0, int64_t r1, int64_t H,
+                                     int64_t W, int64_t OC) {
+  const int64_t Ho = H - 4, Wo = W - 4;
+  float* gbias = acc + 25 * OC;
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t b = r / Ho, oh = r % Ho;
+    const float* g = gy + r * Wo * OC;
+    for (int64_t oc = 0; oc < OC; oc += 16) {
+      __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+      for (int64_t ow = 0; ow < Wo; ++ow) {
+        s0 = _mm256_add_ps(s0, _mm256_loadu_ps(g + ow * OC + oc));
+        s1 = _mm256_add_ps(s1, _mm256_loadu_ps(g + ow * OC + oc + 8));
+      }
+      _mm256_storeu_ps(gbias + oc, _mm256_add_ps(_mm256_loadu_ps(gbias + oc), s0));
+      _mm256_storeu_ps(gbias + oc + 8, _mm256_add_ps(_mm256_loadu_ps(gbias + oc + 8), s1));
+      for (int kh = 0; kh < 5; ++kh) {
+        const float* xr = x + (b * H + oh + kh) * W;
+        __m256 a[5][2];
+        for (int kw = 0; kw < 5; ++kw) a[kw][0] = a[kw][1] = _mm256_setzero_ps();
+        for (int64_t ow = 0; ow < Wo; ++ow) {
+          const __m256 g0 = _mm256_loadu_ps(g + ow * OC + oc), g1 = _mm256_loadu_ps(g + ow * OC + oc + 8);
+          for (int kw = 0; kw < 5; ++kw) {
+            const __m256 xv = _mm256_broadcast_ss(xr + ow + kw);
+            a[kw][0] = _mm256_fmadd_ps(xv, g0, a[kw][0]);
+            a[kw][1] = _mm256_fmadd_ps(xv, g1, a[kw][1]);
+          }
+        }
+        for (int kw = 0; kw < 5; ++kw) {
+          float* w = acc + (kh * 5 + kw) * OC + oc;
+          _mm256_storeu_ps(w, _mm256_add_ps(_mm256_loadu_ps(w), a[kw][0]));
+          _mm256_storeu_ps(w + 8, _mm256_add_ps(_mm256_loadu_ps(w + 8), a[kw][1]));
+        }
+      }
+    }
+  }
+}
 #endif
 
 bool use_avx2() { return !g_portable && have_avx2(); }
@@ -165,7 +256,56 @@ bool have_avx2() {
 #endif
 }
 
+bool have_avx2_fma() {
+#ifdef TORCHLAB_X86
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes;
+#else
+  return false;
+#endif
+}
+
 void force_portable(bool on) { g_portable = on; }
+
+void conv1ch5_forward(const float* x, const float* wt, const float* bias, float* y, int64_t B, int64_t H, int64_t W,
+                      int64_t OC) {
+#ifdef TORCHLAB_X86
+  TORCH_CHECK(have_avx2_fma() && OC % 16 == 0 && H >= 5 && W >= 5, "conv1ch5: unsupported shape or CPU");
+  at::parallel_for(0, B * (H - 4), 4,
+                   [&](int64_t r0, int64_t r1) { conv1ch5_rows(x, wt, bias, y, r0, r1, H, W, OC); });
+#else
+  TORCH_CHECK(false, "conv1ch5 needs an x86-64 CPU with AVX2 and FMA");
+#endif
+}
+
+void conv1ch5_backward(const float* x, const float* grad_y, float* gwt, float* gbias, int64_t B, int64_t H, int64_t W,
+                       int64_t OC) {
+#ifdef TORCHLAB_X86
+  TORCH_CHECK(have_avx2_fma() && OC % 16 == 0 && H >= 5 && W >= 5, "conv1ch5: unsupported shape or CPU");
+  // Fixed chunks (one per thread), each with its own partial sums, added in chunk order: deterministic.
+  const int64_t rows = B * (H - 4);
+  const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), rows));
+  const int64_t per = (rows + chunks - 1) / chunks;
+  const int64_t width = 26 * OC;  // 25 taps, then the bias
+  std::vector<float> partial(static_cast<size_t>(chunks * width), 0.f);
+  at::parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c)
+      conv1ch5_backward_rows(x, grad_y, partial.data() + c * width, c * per, std::min(rows, (c + 1) * per), H, W, OC);
+  });
+  for (int64_t i = 0; i < 25 * OC; ++i) {
+    float sum = 0;
+    for (int64_t c = 0; c < chunks; ++c) sum += partial[c * width + i];
+    gwt[i] = sum;
+  }
+  for (int64_t i = 0; i < OC; ++i) {
+    float sum = 0;
+    for (int64_t c = 0; c < chunks; ++c) sum += partial[c * width + 25 * OC + i];
+    gbias[i] = sum;
+  }
+#else
+  TORCH_CHECK(false, "conv1ch5 needs an x86-64 CPU with AVX2 and FMA");
+#endif
+}
 
 void max_pool2x2_forward(const float* in, float* out, uint8_t* arg, int64_t B, int64_t C, int64_t H, int64_t W) {
   const int64_t Ho = H / 2, Wo = W / 2;

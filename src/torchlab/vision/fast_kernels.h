@@ -20,7 +20,18 @@ void relu_dropout_forward(const float* x, float* out, uint8_t* pass, int64_t n, 
                           float scale);
 void relu_dropout_backward(const float* grad_out, const uint8_t* pass, float* grad_in, int64_t n, float scale);
 
+// A 5x5 convolution of a one-channel image (stride 1, no padding), the conv net's first layer, where oneDNN runs at
+// a fraction of its usual speed. x: [B, H, W]; wt: the weight tap-major [25, OC]; bias [OC]; y: [B, H-4, W-4, OC]
+// (channels-last). Needs AVX2 and FMA (have_avx2_fma()) and OC % 16 == 0.
+void conv1ch5_forward(const float* x, const float* wt, const float* bias, float* y, int64_t B, int64_t H, int64_t W,
+                      int64_t OC);
+// The weight and bias gradients from x and grad_y (same layouts as above): gwt [25, OC], gbias [OC]. Summed in a
+// fixed order for a given thread count, so runs repeat bit for bit.
+void conv1ch5_backward(const float* x, const float* grad_y, float* gwt, float* gbias, int64_t B, int64_t H, int64_t W,
+                       int64_t OC);
+
 bool have_avx2();
+bool have_avx2_fma();
 void force_portable(bool on);  // tests: run the portable loops even where AVX2 exists
 
 }  // namespace torchlab::vision::kernels

@@ -77,7 +77,49 @@ struct ReluDropoutFn : torch::autograd::Function<ReluDropoutFn> {
   }
 };
 
+bool conv_fast_path(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
+  return g_fast && kernels::have_avx2_fma() && x.device().is_cpu() && x.scalar_type() == torch::kFloat32 &&
+         w.scalar_type() == torch::kFloat32 && x.dim() == 4 && x.size(1) == 1 && x.size(2) >= 5 && x.size(3) >= 5 &&
+         w.dim() == 4 && w.size(1) == 1 && w.size(2) == 5 && w.size(3) == 5 && w.size(0) % 16 == 0 && b.defined() &&
+         b.numel() == w.size(0) && b.scalar_type() == torch::kFloat32 && !x.requires_grad();
+}
+
+struct ConvSingleChannelFn : torch::autograd::Function<ConvSingleChannelFn> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& w,
+                               const torch::Tensor& b) {
+    const int64_t B = x.size(0), H = x.size(2), W = x.size(3), OC = w.size(0);
+    // [B, 1, H, W] in either layout is [B, H, W] in memory once contiguous.
+    const auto xc = x.reshape({B, H, W}).contiguous();
+    const auto wt = w.detach().reshape({OC, 25}).t().contiguous();  // tap-major [25, OC]
+    const auto bc = b.detach().contiguous();
+    auto y = torch::empty({B, OC, H - 4, W - 4}, x.options().memory_format(kChannelsLast));
+    kernels::conv1ch5_forward(xc.data_ptr<float>(), wt.data_ptr<float>(), bc.data_ptr<float>(), y.data_ptr<float>(),
+                              B, H, W, OC);
+    ctx->save_for_backward({xc, w});
+    return y;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const auto& xc = saved[0];
+    const auto& w = saved[1];
+    const int64_t B = xc.size(0), H = xc.size(1), W = xc.size(2), OC = w.size(0);
+    const auto gy = grads[0].contiguous(kChannelsLast);
+    auto gwt = torch::empty({25, OC}, gy.options());
+    auto gb = torch::empty({OC}, gy.options());
+    kernels::conv1ch5_backward(xc.data_ptr<float>(), gy.data_ptr<float>(), gwt.data_ptr<float>(), gb.data_ptr<float>(),
+                               B, H, W, OC);
+    auto gw = torch::empty_like(w);  // the weight's own strides, so optimizers see matching layouts
+    gw.copy_(gwt.t().reshape(w.sizes()));
+    return {torch::Tensor(), gw, gb};
+  }
+};
+
 }  // namespace
+
+torch::Tensor conv_single_channel(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  if (!conv_fast_path(x, weight, bias)) return torch::conv2d(x, weight, bias);
+  return ConvSingleChannelFn::apply(x, weight, bias);
+}
 
 void set_fast_ops(bool on) { g_fast = on; }
 bool fast_ops_enabled() { return g_fast; }

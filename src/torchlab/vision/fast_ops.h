@@ -15,6 +15,11 @@ torch::Tensor max_pool2x2(const torch::Tensor& x);
 // RNG states reproduce it.
 torch::Tensor relu_dropout(const torch::Tensor& x, double p, bool train);
 
+// conv2d(x, weight, bias) for a one-channel input, a 5x5 kernel, stride 1 and no padding (the conv net's first
+// layer, which oneDNN runs at a fraction of its usual speed), as FMA loops with channels-last output. Falls back to
+// torch::conv2d without AVX2/FMA, on CUDA, for other shapes, or when x itself needs a gradient.
+torch::Tensor conv_single_channel(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
+
 // Set false to use only stock libtorch ops (tests compare both).
 void set_fast_ops(bool on);
 bool fast_ops_enabled();

@@ -16,6 +16,7 @@ struct MnistConfig {
   int64_t batch_size = 256;
   double lr = 0;               // Adam's learning rate; 0 = the model's default (default_lr)
   std::string schedule = "cosine";  // cosine (decays to 0 over the run) | constant
+  std::string augment = "";   // "flip" (random left-right mirror) | "none"; empty = default_augment
   uint64_t seed = 42;
   int64_t train_limit = 0;     // use the first N training images only (0 = all)
   int64_t test_limit = 0;      // evaluate on the first N test images only (0 = all)
@@ -28,6 +29,7 @@ struct MnistConfig {
 int64_t default_epochs(const std::string& model);
 
 double default_lr(const std::string& model);
+std::string default_augment(const std::string& model);  // "none" for all three
 
 // The learning-rate factor at `step` of `total_steps` ("cosine" or "constant"; UserError otherwise).
 double schedule_factor(const std::string& schedule, int64_t step, int64_t total_steps);

@@ -67,6 +67,9 @@ TrainOutcome train_mnist(const TrainRequest& request) {
   if (config.epochs <= 0) config.epochs = default_epochs(config.model);
   if (config.batch_size < 1) throw UserError("--batch-size " + std::to_string(config.batch_size) + ": must be >= 1");
   if (config.lr == 0) config.lr = default_lr(config.model);
+  if (config.augment.empty()) config.augment = default_augment(config.model);
+  if (config.augment != "flip" && config.augment != "none")
+    throw UserError("--augment " + config.augment + ": expected flip or none");
   if (!(config.lr > 0)) throw UserError("--lr " + std::to_string(config.lr) + ": must be positive");
   schedule_factor(config.schedule, 0, 1);  // checks the name
   auto model = make_classifier(config.model, request.device);  // checks --model before the data is read
@@ -145,6 +148,7 @@ TrainOutcome train_mnist(const TrainRequest& request) {
   BatchOptions train_options;
   train_options.batch_size = config.batch_size;
   train_options.seed = config.seed;
+  train_options.flip = config.augment == "flip";
   train_options.device = request.device;
   MnistBatches train_batches(train_split, train_options);
   BatchOptions test_options;

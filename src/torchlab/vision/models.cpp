@@ -48,7 +48,7 @@ void ConvNet::use_channels_last() {
 torch::Tensor ConvNet::forward(torch::Tensor images) {
   auto x = images.reshape({-1, 1, 28, 28});
   if (x.device().is_cpu()) x = channels_last(x);
-  x = max_pool2x2(conv1(x));
+  x = max_pool2x2(conv_single_channel(x, conv1->weight, conv1->bias));
   x = max_pool2x2(conv2(x));
   x = relu_dropout(fc1(x.reshape({-1, 1024})), 0.5, is_training());
   return fc2(x);
