@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cmath>
 #include <cstdlib>
 #include <thread>
@@ -68,6 +69,9 @@ Context::Context(Env env) : env_(std::move(env)), impl_(std::make_unique<Impl>()
         "rank " +
         std::to_string(env_.rank) + " of " + std::to_string(env_.world_size) + "; see `torchlab info`");
   cap_threads_per_worker(env_.local_world_size);
+  // A peer that dies mid-transfer must surface as a write error Gloo reports (and we diagnose), not as a SIGPIPE
+  // that silently kills this rank too. (Python ignores SIGPIPE for the same reason.)
+  ::signal(SIGPIPE, SIG_IGN);
 
   const std::string where = env_.master_addr + ":" + std::to_string(env_.master_port);
   const std::string secs = seconds_text(env_.timeout);
