@@ -66,7 +66,7 @@ void add_train(CLI::App& parent) {
       ->capture_default_str();
   app->add_option("--seq-len", c.seq_len, "characters per training window")->default_str("preset");
   app->add_option("--batch-size", c.batch_size, "windows per step")->default_str("preset");
-  app->add_option("--epochs", c.epochs, "passes over the training text")->capture_default_str();
+  app->add_option("--epochs", c.epochs, "passes over the training text (default: 20, tch 10)")->default_str("preset");
   app->add_option("--lr", c.lr, "Adam learning rate")->default_str("preset");
   app->add_option("--schedule", c.schedule, "learning rate: constant | cosine")->default_str("preset");
   app->add_option("--clip-value", c.clip_value, "clamp each gradient value to [-v, v] (0 = off)")
@@ -95,7 +95,6 @@ void add_train(CLI::App& parent) {
       r.given.insert(key);
       if (key != "seed") merged[key] = given_json[key];
     }
-    if (app->count("--epochs") == 0) merged["epochs"] = given_json["epochs"];
     merged["impl"] = given_json["impl"];
     r.config = CharRnnConfig::from_json(merged);
     r.config.seed = f->common.seed;

@@ -75,6 +75,7 @@ CharRnnConfig preset_config(const std::string& name) {
     c.clip_norm = 0;
     c.sample_length = 1024;
     c.sample_temperature = 1.0;
+    c.epochs = 10;
   } else if (name == "default") {
     c.vocab = "chars";
     c.model.cell = "lstm";
@@ -89,6 +90,9 @@ CharRnnConfig preset_config(const std::string& name) {
     c.clip_norm = 5;
     c.sample_length = 500;
     c.sample_temperature = 0.8;
+    // Measured: 10 epochs reach 1.53 nats/char on Moby-Dick with train loss = validation loss (underfitting), so
+    // twice the steps.
+    c.epochs = 20;
   } else {
     throw UserError("--preset " + name + ": expected default or tch");
   }

@@ -17,7 +17,7 @@ struct CharRnnConfig {
   ModelOptions model;              // model.vocab is filled from the text
   int64_t seq_len = 128;
   int64_t batch_size = 64;
-  int64_t epochs = 10;
+  int64_t epochs = 20;
   double lr = 3e-3;
   std::string schedule = "cosine";  // constant | cosine (to 5 % of lr at the end)
   double clip_value = 0;            // per-value gradient clip (tch-rs backward_step_clip); 0 = off
