@@ -1,6 +1,7 @@
+#include "torchlab/vision/evaluation.h"
+
 #include <gtest/gtest.h>
 
-#include "torchlab/vision/evaluation.h"
 #include "torchlab/vision/mnist.h"
 
 using namespace torchlab::vision;

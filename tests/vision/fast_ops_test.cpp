@@ -1,9 +1,10 @@
+#include "torchlab/vision/fast_ops.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "torchlab/vision/fast_kernels.h"
-#include "torchlab/vision/fast_ops.h"
 
 using namespace torchlab::vision;
 
@@ -33,7 +34,7 @@ void check_pool_against_libtorch(const torch::Tensor& base, const torch::Tensor&
 
 TEST(FastOps, MaxPoolMatchesLibtorchExactly) {
   torch::manual_seed(1);
-  for (const auto& shape : {std::vector<int64_t>{3, 32, 8, 6}, std::vector<int64_t>{2, 11, 4, 4},   // 8-lane + tail
+  for (const auto& shape : {std::vector<int64_t>{3, 32, 8, 6}, std::vector<int64_t>{2, 11, 4, 4},  // 8-lane + tail
                             std::vector<int64_t>{2, 3, 2, 2}}) {
     const auto x = torch::randn(shape);
     const auto g = torch::randn({shape[0], shape[1], shape[2] / 2, shape[3] / 2});
@@ -120,8 +121,8 @@ TEST(FastOps, VectorAndPortableKernelsAgreeBitForBit) {
     out[portable].resize(n);
     pass[portable].resize(n);
     gin[portable].resize(n);
-    kernels::relu_dropout_forward(x.data_ptr<float>(), out[portable].data(), pass[portable].data(), n, 0x1234567890abcdefULL,
-                                  1u << 31, 2.0f);
+    kernels::relu_dropout_forward(x.data_ptr<float>(), out[portable].data(), pass[portable].data(), n,
+                                  0x1234567890abcdefULL, 1u << 31, 2.0f);
     kernels::relu_dropout_backward(g.data_ptr<float>(), pass[portable].data(), gin[portable].data(), n, 2.0f);
   }
   kernels::force_portable(false);

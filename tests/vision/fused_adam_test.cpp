@@ -1,9 +1,10 @@
+#include "torchlab/vision/fused_adam.h"
+
 #include <gtest/gtest.h>
 
 #include <sstream>
 
 #include "torchlab/core/checkpoint.h"
-#include "torchlab/vision/fused_adam.h"
 
 using namespace torchlab::vision;
 

@@ -1,8 +1,9 @@
+#include "torchlab/vision/idx.h"
+
 #include <gtest/gtest.h>
 
 #include "support/test_support.h"
 #include "torchlab/core/error.h"
-#include "torchlab/vision/idx.h"
 
 using namespace torchlab;
 using namespace torchlab::vision;

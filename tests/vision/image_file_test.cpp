@@ -1,9 +1,10 @@
+#include "torchlab/vision/image_file.h"
+
 #include <gtest/gtest.h>
 
 #include "support/test_support.h"
 #include "torchlab/core/error.h"
 #include "torchlab/train/png_encode.h"
-#include "torchlab/vision/image_file.h"
 
 using namespace torchlab;
 using namespace torchlab::vision;

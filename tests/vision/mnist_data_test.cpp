@@ -91,8 +91,8 @@ TEST(MnistData, ClassNamesAndDetection) {
   EXPECT_EQ(class_names("fashion")[9], "Ankle boot");
   EXPECT_EQ(class_names("digits")[3], "3");
   EXPECT_THROW(class_names("birds"), UserError);
-  const auto dark = torch::full({10, 28, 28}, 30, torch::kUInt8);   // MNIST-like mean 0.12
-  const auto bright = torch::full({10, 28, 28}, 80, torch::kUInt8); // Fashion-like mean 0.31
+  const auto dark = torch::full({10, 28, 28}, 30, torch::kUInt8);    // MNIST-like mean 0.12
+  const auto bright = torch::full({10, 28, 28}, 80, torch::kUInt8);  // Fashion-like mean 0.31
   EXPECT_EQ(detect_class_set("/data/mnist", dark), "digits");
   EXPECT_EQ(detect_class_set("/data/mnist", bright), "fashion");
   EXPECT_EQ(detect_class_set("/usr/share/datasets/Fashion-MNIST", dark), "fashion");
@@ -110,7 +110,8 @@ TEST(MnistData, ModelInputIsScaledToUnitRange) {
 
 TEST(MnistBatches, ShapesCountsAndScaling) {
   MnistSplit split;
-  split.images = torch::arange(10, torch::kInt64).mul(25).to(torch::kUInt8).view({10, 1, 1}).expand({10, 28, 28}).clone();
+  split.images =
+      torch::arange(10, torch::kInt64).mul(25).to(torch::kUInt8).view({10, 1, 1}).expand({10, 28, 28}).clone();
   split.labels = torch::arange(10, torch::kInt64).remainder(10);
   BatchOptions o;
   o.batch_size = 4;

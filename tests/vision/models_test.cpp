@@ -1,3 +1,5 @@
+#include "torchlab/vision/models.h"
+
 #include <gtest/gtest.h>
 
 #include "torchlab/core/error.h"
@@ -5,7 +7,6 @@
 #include "torchlab/vision/fast_ops.h"
 #include "torchlab/vision/fused_adam.h"
 #include "torchlab/vision/mnist.h"
-#include "torchlab/vision/models.h"
 #include "vision/synthetic.h"
 
 using namespace torchlab;
@@ -88,7 +89,8 @@ TEST(Models, ConvNetLearnsTheSyntheticSet) {
   torch::manual_seed(3);
   const auto data = synthetic::make_images(256, 7);
   const auto images = torch::from_blob(const_cast<uint8_t*>(data.pixels.data()), {256, 28, 28}, torch::kUInt8);
-  const auto labels = torch::from_blob(const_cast<uint8_t*>(data.labels.data()), {256}, torch::kUInt8).to(torch::kInt64);
+  const auto labels =
+      torch::from_blob(const_cast<uint8_t*>(data.labels.data()), {256}, torch::kUInt8).to(torch::kInt64);
   const train::Batch batch = {to_model_input(images), labels, torch::arange(256)};
   auto model = make_classifier("conv");
   FusedAdam adam(model->parameters(), torch::optim::AdamOptions(1e-3));

@@ -19,7 +19,9 @@ namespace {
 struct Workspace {
   TempDir tmp;
   Workspace() { synthetic::write_dataset(tmp / "data", 600, 200, true); }
-  std::string flags() const { return "--data '" + (tmp / "data").string() + "' --runs-dir '" + (tmp / "runs").string() + "' --threads 1"; }
+  std::string flags() const {
+    return "--data '" + (tmp / "data").string() + "' --runs-dir '" + (tmp / "runs").string() + "' --threads 1";
+  }
   std::string runs() const { return "--runs-dir '" + (tmp / "runs").string() + "' --threads 1"; }
   fs::path run(const std::string& name) const { return tmp / "runs" / name; }
 };
@@ -74,7 +76,8 @@ TEST(MnistCli, TrainEvalAndPredict) {
   EXPECT_TRUE(contains(e.out, "Confusion matrix (rows: true class")) << e.out;
   EXPECT_EQ(metrics(run).back()["split"], "eval");
 
-  auto p = run_cli("mnist predict --run m --index 3 --checkpoint best " + w.runs() + " --data '" + (w.tmp / "data").string() + "'");
+  auto p = run_cli("mnist predict --run m --index 3 --checkpoint best " + w.runs() + " --data '" +
+                   (w.tmp / "data").string() + "'");
   ASSERT_EQ(p.exit_code, 0) << p.err;
   const auto test = synthetic::make_images(200, 2);
   EXPECT_TRUE(contains(p.out, "true class: " + std::to_string(test.labels[3]))) << p.out;
@@ -134,8 +137,10 @@ TEST(MnistCli, ResumeOverwriteAndConfigChecks) {
 
 TEST(MnistCli, ConvNetTrainsThroughTheCli) {
   Workspace w;
-  auto r = run_cli("mnist train --model conv --epochs 1 --batch-size 64 --train-limit 256 --test-limit 100 --run c "
-                   "--quiet " + w.flags());
+  auto r = run_cli(
+      "mnist train --model conv --epochs 1 --batch-size 64 --train-limit 256 --test-limit 100 --run c "
+      "--quiet " +
+      w.flags());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "after 1 epochs of the conv model, 4 steps")) << r.out;
 }
@@ -144,7 +149,8 @@ TEST(MnistCli, MissingOrBrokenDatasetIsExplained) {
   Workspace w;
   auto r = run_cli("mnist train --model linear --data '" + (w.tmp / "nothing").string() + "' --quiet " + w.runs());
   EXPECT_EQ(r.exit_code, 2);
-  for (const char* part : {"train-images-idx3-ubyte", "t10k-labels-idx1-ubyte", "apt-get install dataset-fashion-mnist"})
+  for (const char* part :
+       {"train-images-idx3-ubyte", "t10k-labels-idx1-ubyte", "apt-get install dataset-fashion-mnist"})
     EXPECT_TRUE(contains(r.err, part)) << part << " in: " << r.err;
   const auto labels = w.tmp / "data" / "train-labels-idx1-ubyte.gz";
   const auto bytes = read_text(labels);

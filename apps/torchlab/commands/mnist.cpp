@@ -1,15 +1,17 @@
+#include "torchlab/vision/mnist.h"
+
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <unistd.h>
 
 #include "torchlab/command.h"
 #include "torchlab/core/console.h"
 #include "torchlab/core/error.h"
 #include "torchlab/vision/image_file.h"
-#include "torchlab/vision/mnist.h"
 #include "torchlab/vision/mnist_task.h"
 
 namespace torchlab::cli {
@@ -39,15 +41,16 @@ std::string percent(double fraction) {
 void print_outcome(const TrainOutcome& o) {
   const std::string name = o.run_dir.filename().string();
   std::cout << "Test accuracy " << percent(o.test_accuracy) << " (loss " << o.test_loss << ") after " << o.epochs_done
-            << " epochs of the " << o.config.model << " model, " << o.steps << " steps, "
-            << format_duration(o.seconds) << "\n"
+            << " epochs of the " << o.config.model << " model, " << o.steps << " steps, " << format_duration(o.seconds)
+            << "\n"
             << "Run: " << o.run_dir.string() << " (report: " << (o.run_dir / "report.html").string() << ")\n"
             << "Next: torchlab mnist eval --run " << o.run_dir.string() << "\n";
 }
 
 void add_train(CLI::App& parent) {
   auto f = std::make_shared<TrainFlags>();
-  auto* app = parent.add_subcommand("train", "Train a linear, MLP or conv classifier (dashboard, run directory, report)");
+  auto* app =
+      parent.add_subcommand("train", "Train a linear, MLP or conv classifier (dashboard, run directory, report)");
   app->add_option("--model", f->config.model, "linear | mlp | conv")->capture_default_str();
   app->add_option("--data", f->config.data, "folder with the four idx files, plain or .gz")
       ->default_str(kDefaultMnistDir);
@@ -79,10 +82,17 @@ void add_train(CLI::App& parent) {
     r.config = f->config;
     r.config.classes = f->classes;
     r.config.seed = f->common.seed;
-    for (const auto& [flag, key] : std::vector<std::pair<std::string, std::string>>{
-             {"--model", "model"}, {"--data", "data"}, {"--epochs", "epochs"}, {"--batch-size", "batch_size"},
-             {"--lr", "lr"}, {"--schedule", "schedule"}, {"--augment", "augment"}, {"--classes", "classes"}, {"--seed", "seed"}, {"--train-limit", "train_limit"},
-             {"--test-limit", "test_limit"}})
+    for (const auto& [flag, key] : std::vector<std::pair<std::string, std::string>>{{"--model", "model"},
+                                                                                    {"--data", "data"},
+                                                                                    {"--epochs", "epochs"},
+                                                                                    {"--batch-size", "batch_size"},
+                                                                                    {"--lr", "lr"},
+                                                                                    {"--schedule", "schedule"},
+                                                                                    {"--augment", "augment"},
+                                                                                    {"--classes", "classes"},
+                                                                                    {"--seed", "seed"},
+                                                                                    {"--train-limit", "train_limit"},
+                                                                                    {"--test-limit", "test_limit"}})
       if (app->count(flag)) r.given.insert(key);
     r.runs_dir = f->runs_dir;
     r.run = f->run;
@@ -154,8 +164,8 @@ void add_predict(CLI::App& parent) {
       const auto dir = f->data.empty() ? dataset_dir(run.config.data) : fs::path(f->data);
       const auto test = load_mnist_split(dir, "t10k");
       if (f->index >= test.size())
-        throw UserError("--index " + std::to_string(f->index) + ": the test split has " +
-                        std::to_string(test.size()) + " images (0.." + std::to_string(test.size() - 1) + ")");
+        throw UserError("--index " + std::to_string(f->index) + ": the test split has " + std::to_string(test.size()) +
+                        " images (0.." + std::to_string(test.size() - 1) + ")");
       pixels = test.images[f->index].clone();
       truth = run.classes[test.labels[f->index].item<int64_t>()];
     } else {
@@ -163,8 +173,8 @@ void add_predict(CLI::App& parent) {
       if (img.width != kImageSide || img.height != kImageSide)
         throw UserError(f->image + " is " + std::to_string(img.width) + "x" + std::to_string(img.height) +
                         " pixels; the model takes 28x28 grey images (white on black, like the dataset): resize it");
-      pixels = torch::from_blob(const_cast<uint8_t*>(img.pixels.data()), {kImageSide, kImageSide}, torch::kUInt8)
-                   .clone();
+      pixels =
+          torch::from_blob(const_cast<uint8_t*>(img.pixels.data()), {kImageSide, kImageSide}, torch::kUInt8).clone();
       if (f->invert) pixels = 255 - pixels;
     }
     const auto probs = predict_image(run, pixels, device);
@@ -208,7 +218,8 @@ void demo(const torch::Device& device) {
   try {
     const auto o = train_mnist(r);
     std::cout << "Test accuracy " << percent(o.test_accuracy) << " after " << o.epochs_done << " epochs ("
-              << format_duration(o.seconds) << "); on all 60 000 images the MLP reaches 88-89 % and the conv net over 91 %.\n";
+              << format_duration(o.seconds)
+              << "); on all 60 000 images the MLP reaches 88-89 % and the conv net over 91 %.\n";
   } catch (const UserError& e) {
     std::cout << "Skipped: " << e.what() << "\n";
   }

@@ -10,12 +10,12 @@ namespace torchlab::vision {
 
 struct BatchOptions {
   int64_t batch_size = 256;
-  bool shuffle = true;      // a new order each epoch, a pure function of (seed, epoch)
+  bool shuffle = true;  // a new order each epoch, a pure function of (seed, epoch)
   uint64_t seed = 42;
-  bool drop_last = false;   // training drops the ragged last batch so every step sees batch_size images
-  bool flip = false;        // mirror each image left-right with probability 1/2 (augmentation; a pure function of
-                            // (seed, epoch, batch), like the order)
-  int rank = 0;             // data-parallel share: batches rank, rank + world, ...
+  bool drop_last = false;  // training drops the ragged last batch so every step sees batch_size images
+  bool flip = false;       // mirror each image left-right with probability 1/2 (augmentation; a pure function of
+                           // (seed, epoch, batch), like the order)
+  int rank = 0;            // data-parallel share: batches rank, rank + world, ...
   int world_size = 1;
   torch::Device device = torch::kCPU;  // where batches are made (the split is copied there once)
 };

@@ -13,10 +13,10 @@
 namespace torchlab::vision {
 
 struct Misclassified {
-  int64_t index;      // position in the split
+  int64_t index;  // position in the split
   int64_t label;
   int64_t predicted;
-  double probability;  // of the predicted class
+  double probability;           // of the predicted class
   std::vector<uint8_t> pixels;  // 28 x 28 grey
 };
 
@@ -33,7 +33,7 @@ class Evaluation {
   double accuracy() const;  // 0..1
   double mean_loss() const { return count_ ? loss_sum_ / count_ : 0; }
   const std::vector<int64_t>& confusion() const { return confusion_; }  // [true * 10 + predicted]
-  std::vector<double> per_class_accuracy() const;  // NaN for a class without test items
+  std::vector<double> per_class_accuracy() const;                       // NaN for a class without test items
   const std::vector<Misclassified>& misclassified() const { return misclassified_; }
 
   // RunDir::save_table / save_images payloads.

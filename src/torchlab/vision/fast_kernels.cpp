@@ -1,12 +1,11 @@
 #include "torchlab/vision/fast_kernels.h"
 
 #include <ATen/Parallel.h>
+#include <c10/util/Exception.h>
 
 #include <algorithm>
 #include <atomic>
 #include <vector>
-
-#include <c10/util/Exception.h>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -29,8 +28,7 @@ struct Window {
 inline Window window(int64_t r, int64_t ow, int64_t Ho, int64_t Wo, int64_t C, int64_t H, int64_t W) {
   const int64_t b = r / Ho, oh = r % Ho;
   const int64_t row0 = (b * H + 2 * oh) * W * C, row1 = row0 + W * C;
-  return {{row0 + 2 * ow * C, row0 + (2 * ow + 1) * C, row1 + 2 * ow * C, row1 + (2 * ow + 1) * C},
-          (r * Wo + ow) * C};
+  return {{row0 + 2 * ow * C, row0 + (2 * ow + 1) * C, row1 + 2 * ow * C, row1 + (2 * ow + 1) * C}, (r * Wo + ow) * C};
 }
 
 // Portable loops over channels [c0, C): the reference behaviour, and the tail of the vector loops.
@@ -97,8 +95,8 @@ AVX2 void pool_rows_avx2(const float* in, float* out, uint8_t* arg, int64_t r0, 
     }
 }
 
-AVX2 void unpool_rows_avx2(const float* go, const uint8_t* arg, float* gi, int64_t r0, int64_t r1, int64_t C,
-                           int64_t H, int64_t W) {
+AVX2 void unpool_rows_avx2(const float* go, const uint8_t* arg, float* gi, int64_t r0, int64_t r1, int64_t C, int64_t H,
+                           int64_t W) {
   const int64_t Ho = H / 2, Wo = W / 2, C8 = C / 8 * 8;
   for (int64_t r = r0; r < r1; ++r)
     for (int64_t ow = 0; ow < Wo; ++ow) {
@@ -271,8 +269,7 @@ void conv1ch5_forward(const float* x, const float* wt, const float* bias, float*
                       int64_t OC) {
 #ifdef TORCHLAB_X86
   TORCH_CHECK(have_avx2_fma() && OC % 16 == 0 && H >= 5 && W >= 5, "conv1ch5: unsupported shape or CPU");
-  at::parallel_for(0, B * (H - 4), 4,
-                   [&](int64_t r0, int64_t r1) { conv1ch5_rows(x, wt, bias, y, r0, r1, H, W, OC); });
+  at::parallel_for(0, B * (H - 4), 4, [&](int64_t r0, int64_t r1) { conv1ch5_rows(x, wt, bias, y, r0, r1, H, W, OC); });
 #else
   TORCH_CHECK(false, "conv1ch5 needs an x86-64 CPU with AVX2 and FMA");
 #endif
@@ -328,8 +325,7 @@ void max_pool2x2_backward(const float* grad_out, const uint8_t* arg, float* grad
     if (avx2) return unpool_rows_avx2(grad_out, arg, grad_in, r0, r1, C, H, W);
 #endif
     for (int64_t r = r0; r < r1; ++r)
-      for (int64_t ow = 0; ow < Wo; ++ow)
-        unpool_channels(grad_out, arg, grad_in, window(r, ow, Ho, Wo, C, H, W), 0, C);
+      for (int64_t ow = 0; ow < Wo; ++ow) unpool_channels(grad_out, arg, grad_in, window(r, ow, Ho, Wo, C, H, W), 0, C);
   });
 }
 

@@ -93,8 +93,8 @@ struct ConvSingleChannelFn : torch::autograd::Function<ConvSingleChannelFn> {
     const auto wt = w.detach().reshape({OC, 25}).t().contiguous();  // tap-major [25, OC]
     const auto bc = b.detach().contiguous();
     auto y = torch::empty({B, OC, H - 4, W - 4}, x.options().memory_format(kChannelsLast));
-    kernels::conv1ch5_forward(xc.data_ptr<float>(), wt.data_ptr<float>(), bc.data_ptr<float>(), y.data_ptr<float>(),
-                              B, H, W, OC);
+    kernels::conv1ch5_forward(xc.data_ptr<float>(), wt.data_ptr<float>(), bc.data_ptr<float>(), y.data_ptr<float>(), B,
+                              H, W, OC);
     ctx->save_for_backward({xc, w});
     return y;
   }

@@ -14,29 +14,29 @@ using torch::optim::AdamParamState;
 // fused multiply-add (exp_avg += (1 - beta1) * grad, grad + weight_decay * p), and so, compiled with FMA, is
 // addcmul's; addcdiv is (value * t1) / t2. Checked bit for bit against Debian's libtorch 1.13 (AVX2), so the two
 // optimizers do not drift apart over steps.
-#define TORCHLAB_ADAM_LOOP                                                 \
-  for (int64_t i = begin; i < end; ++i) {                                  \
-    const float gi = wd != 0 ? std::fma(wd, w[i], g[i]) : g[i];            \
-    const float mi = std::fma(one_b1, gi, m[i] * b1);                      \
-    const float vi = std::fma(one_b2 * gi, gi, v[i] * b2);                 \
-    m[i] = mi;                                                             \
-    v[i] = vi;                                                             \
-    float vd = vi;                                                         \
-    if (vmax) vd = vmax[i] = std::max(vmax[i], vi);                        \
-    const float denom = std::sqrt(vd) / sqrt_bc2 + eps;                    \
-    w[i] = w[i] + (-step_size * mi) / denom;                               \
+#define TORCHLAB_ADAM_LOOP                                      \
+  for (int64_t i = begin; i < end; ++i) {                       \
+    const float gi = wd != 0 ? std::fma(wd, w[i], g[i]) : g[i]; \
+    const float mi = std::fma(one_b1, gi, m[i] * b1);           \
+    const float vi = std::fma(one_b2 * gi, gi, v[i] * b2);      \
+    m[i] = mi;                                                  \
+    v[i] = vi;                                                  \
+    float vd = vi;                                              \
+    if (vmax) vd = vmax[i] = std::max(vmax[i], vi);             \
+    const float denom = std::sqrt(vd) / sqrt_bc2 + eps;         \
+    w[i] = w[i] + (-step_size * mi) / denom;                    \
   }
 
 struct AdamScalars {
   float b1, b2, one_b1, one_b2, sqrt_bc2, eps, wd, step_size;
 };
 
-#define TORCHLAB_ADAM_ARGS                                                                                       \
+#define TORCHLAB_ADAM_ARGS                                                                                          \
   float *__restrict w, const float *__restrict g, float *__restrict m, float *__restrict v, float *__restrict vmax, \
       int64_t begin, int64_t end, const AdamScalars &k
-#define TORCHLAB_ADAM_UNPACK                                                                           \
-  const float b1 = k.b1, b2 = k.b2, one_b1 = k.one_b1, one_b2 = k.one_b2, sqrt_bc2 = k.sqrt_bc2, \
-              eps = k.eps, wd = k.wd, step_size = k.step_size;
+#define TORCHLAB_ADAM_UNPACK                                                                                  \
+  const float b1 = k.b1, b2 = k.b2, one_b1 = k.one_b1, one_b2 = k.one_b2, sqrt_bc2 = k.sqrt_bc2, eps = k.eps, \
+              wd = k.wd, step_size = k.step_size;
 
 void adam_portable(TORCHLAB_ADAM_ARGS) {
   TORCHLAB_ADAM_UNPACK

@@ -50,8 +50,8 @@ std::string inflate_gzip(const std::string& in, const std::filesystem::path& pat
     const std::string why = zs.msg ? zs.msg : "error " + std::to_string(rc);
     const auto at = zs.total_in;
     inflateEnd(&zs);
-    throw UserError(path.string() + ": corrupt gzip data near compressed byte " + std::to_string(at) + " (zlib: " +
-                    why + "); re-download the file or reinstall the dataset package");
+    throw UserError(path.string() + ": corrupt gzip data near compressed byte " + std::to_string(at) +
+                    " (zlib: " + why + "); re-download the file or reinstall the dataset package");
   }
   inflateEnd(&zs);
   return out;
@@ -70,13 +70,20 @@ std::string hex32(uint32_t v) {
 
 const char* type_name(int code) {
   switch (code) {
-    case 0x08: return "unsigned byte";
-    case 0x09: return "signed byte";
-    case 0x0B: return "int16";
-    case 0x0C: return "int32";
-    case 0x0D: return "float32";
-    case 0x0E: return "float64";
-    default: return nullptr;
+    case 0x08:
+      return "unsigned byte";
+    case 0x09:
+      return "signed byte";
+    case 0x0B:
+      return "int16";
+    case 0x0C:
+      return "int32";
+    case 0x0D:
+      return "float32";
+    case 0x0E:
+      return "float64";
+    default:
+      return nullptr;
   }
 }
 

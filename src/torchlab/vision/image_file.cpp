@@ -49,7 +49,9 @@ class PgmHeader {
   std::string source_;
 };
 
-bool starts_with(const std::string& s, const char* prefix, size_t n) { return s.size() >= n && s.compare(0, n, prefix) == 0; }
+bool starts_with(const std::string& s, const char* prefix, size_t n) {
+  return s.size() >= n && s.compare(0, n, prefix) == 0;
+}
 
 #ifdef TORCHLAB_HAVE_PNG
 GreyImage decode_png(const std::string& bytes, const std::string& source) {

@@ -17,14 +17,17 @@ std::string expected_files_text(const std::string& split) {
 torch::Tensor borrow(IdxArray array) {
   auto keep = array.bytes;
   void* data = const_cast<uint8_t*>(array.data());
-  return torch::from_blob(data, array.dims, [keep](void*) mutable { keep.reset(); }, torch::kUInt8);
+  return torch::from_blob(
+      data, array.dims, [keep](void*) mutable { keep.reset(); }, torch::kUInt8);
 }
 
 }  // namespace
 
-std::filesystem::path find_idx_file(const std::filesystem::path& dir, const std::string& split, const std::string& what) {
+std::filesystem::path find_idx_file(const std::filesystem::path& dir, const std::string& split,
+                                    const std::string& what) {
   const std::string kind = what == "images" ? "idx3" : "idx1";
-  for (const std::string& base : {split + "-" + what + "-" + kind + "-ubyte", split + "-" + what + "." + kind + "-ubyte"})
+  for (const std::string& base :
+       {split + "-" + what + "-" + kind + "-ubyte", split + "-" + what + "." + kind + "-ubyte"})
     for (const char* ext : {".gz", ""}) {
       const auto p = dir / (base + ext);
       if (std::filesystem::is_regular_file(p)) return p;

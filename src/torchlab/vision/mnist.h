@@ -25,7 +25,8 @@ struct MnistSplit {
 MnistSplit load_mnist_split(const std::filesystem::path& dir, const std::string& split);
 
 // The four files' paths as found (for messages), or throws the missing-dataset UserError.
-std::filesystem::path find_idx_file(const std::filesystem::path& dir, const std::string& split, const std::string& what);
+std::filesystem::path find_idx_file(const std::filesystem::path& dir, const std::string& split,
+                                    const std::string& what);
 
 // Class names: "fashion" (T-shirt/top ... Ankle boot) or "digits" ("0" ... "9").
 std::vector<std::string> class_names(const std::string& set);

@@ -8,9 +8,17 @@
 namespace torchlab::vision {
 
 nlohmann::json MnistConfig::to_json() const {
-  return {{"task", "mnist"},        {"model", model},           {"data", data},
-          {"classes", classes},     {"epochs", epochs},         {"batch_size", batch_size},
-          {"lr", lr},               {"schedule", schedule},     {"augment", augment},       {"seed", seed},             {"train_limit", train_limit},
+  return {{"task", "mnist"},
+          {"model", model},
+          {"data", data},
+          {"classes", classes},
+          {"epochs", epochs},
+          {"batch_size", batch_size},
+          {"lr", lr},
+          {"schedule", schedule},
+          {"augment", augment},
+          {"seed", seed},
+          {"train_limit", train_limit},
           {"test_limit", test_limit}};
 }
 
@@ -58,8 +66,8 @@ double schedule_factor(const std::string& schedule, int64_t step, int64_t total_
 }
 
 const std::vector<std::string>& resume_keys() {
-  static const std::vector<std::string> keys = {"task", "model", "classes", "batch_size", "lr",      "schedule", "augment",
-                                                "seed", "train_limit", "test_limit"};
+  static const std::vector<std::string> keys = {"task",     "model",   "classes", "batch_size",  "lr",
+                                                "schedule", "augment", "seed",    "train_limit", "test_limit"};
   return keys;
 }
 

@@ -14,12 +14,12 @@ struct MnistConfig {
   std::string classes;         // fashion | digits (resolved from "auto" when training starts)
   int64_t epochs = 0;          // 0 = the model's default (default_epochs)
   int64_t batch_size = 256;
-  double lr = 0;               // Adam's learning rate; 0 = the model's default (default_lr)
+  double lr = 0;                    // Adam's learning rate; 0 = the model's default (default_lr)
   std::string schedule = "cosine";  // cosine (decays to 0 over the run) | constant
-  std::string augment = "";   // "flip" (random left-right mirror) | "none"; empty = default_augment
+  std::string augment = "";         // "flip" (random left-right mirror) | "none"; empty = default_augment
   uint64_t seed = 42;
-  int64_t train_limit = 0;     // use the first N training images only (0 = all)
-  int64_t test_limit = 0;      // evaluate on the first N test images only (0 = all)
+  int64_t train_limit = 0;  // use the first N training images only (0 = all)
+  int64_t test_limit = 0;   // evaluate on the first N test images only (0 = all)
 
   nlohmann::json to_json() const;
   static MnistConfig from_json(const nlohmann::json& j);  // missing keys keep their defaults

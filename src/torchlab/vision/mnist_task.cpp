@@ -71,19 +71,20 @@ TrainOutcome train_mnist(const TrainRequest& request) {
   if (config.augment != "flip" && config.augment != "none")
     throw UserError("--augment " + config.augment + ": expected flip or none");
   if (!(config.lr > 0)) throw UserError("--lr " + std::to_string(config.lr) + ": must be positive");
-  schedule_factor(config.schedule, 0, 1);  // checks the name
+  schedule_factor(config.schedule, 0, 1);                      // checks the name
   auto model = make_classifier(config.model, request.device);  // checks --model before the data is read
 
   const MnistSplit train_split = head(load_mnist_split(config.data, "train"), config.train_limit);
   const MnistSplit test_split = head(load_mnist_split(config.data, "t10k"), config.test_limit);
-  if (config.classes.empty() || config.classes == "auto") config.classes = detect_class_set(config.data, train_split.images);
+  if (config.classes.empty() || config.classes == "auto")
+    config.classes = detect_class_set(config.data, train_split.images);
   const auto classes = class_names(config.classes);
 
   if (run)
     run->write_config(config.to_json());
   else
     run = dist::create_run_dir(request.runs_dir, request.run, "mnist-" + config.model, request.overwrite,
-                                config.to_json());
+                               config.to_json());
 
   auto optimizer = std::make_shared<FusedAdam>(model->parameters(), torch::optim::AdamOptions(config.lr));
   train::LearnerOptions options;
@@ -134,7 +135,8 @@ TrainOutcome train_mnist(const TrainRequest& request) {
   };
   learner.load_extra = [&classes](const Checkpoint& ckpt) {
     if (ckpt.meta.value("labels", nlohmann::json()) != nlohmann::json(classes))
-      throw UserError("the checkpoint's class names differ from this dataset's (" + ckpt.meta.value("labels", nlohmann::json()).dump() + ")");
+      throw UserError("the checkpoint's class names differ from this dataset's (" +
+                      ckpt.meta.value("labels", nlohmann::json()).dump() + ")");
   };
 
   if (!request.resume.empty()) {
@@ -210,11 +212,11 @@ Evaluation evaluate_run(const LoadedRun& run, const std::string& data, const tor
   const MnistSplit test = head(load_mnist_split(dir, "t10k"), run.config.test_limit);
   Evaluation eval = evaluate(*run.model, test, device, kEvalBatch);
   train::RunDir::open(run.dir).append_metrics({{"step", run.step},
-                                                {"epoch", run.epoch},
-                                                {"split", "eval"},
-                                                {"accuracy", eval.accuracy()},
-                                                {"loss", eval.mean_loss()},
-                                                {"checkpoint", run.checkpoint.filename().string()}});
+                                               {"epoch", run.epoch},
+                                               {"split", "eval"},
+                                               {"accuracy", eval.accuracy()},
+                                               {"loss", eval.mean_loss()},
+                                               {"checkpoint", run.checkpoint.filename().string()}});
   return eval;
 }
 

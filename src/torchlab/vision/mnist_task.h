@@ -16,16 +16,16 @@
 namespace torchlab::vision {
 
 struct TrainRequest {
-  MnistConfig config;                // config.classes may be "auto"
-  std::set<std::string> given;       // config keys the user set explicitly (checked against a resumed run)
+  MnistConfig config;           // config.classes may be "auto"
+  std::set<std::string> given;  // config keys the user set explicitly (checked against a resumed run)
   std::filesystem::path runs_dir = "runs";
-  std::string run;                   // name under runs_dir; empty = generated
-  std::filesystem::path resume;      // a run directory to continue (empty = new run)
+  std::string run;               // name under runs_dir; empty = generated
+  std::filesystem::path resume;  // a run directory to continue (empty = new run)
   bool overwrite = false;
   torch::Device device = torch::kCPU;
-  bool quiet = false;                // no dashboard
+  bool quiet = false;  // no dashboard
   bool write_report = true;
-  int64_t max_steps = 0;             // stop early (tests)
+  int64_t max_steps = 0;  // stop early (tests)
   int64_t log_every_steps = 20;
 };
 
