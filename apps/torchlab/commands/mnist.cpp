@@ -78,6 +78,9 @@ void add_train(CLI::App& parent) {
   add_common(*app, f->common);
   app->callback([f, app] {
     const auto device = apply_common(f->common);
+    // The linear and MLP nets' ops are too small to gain from threads, and on a busy machine each parallel region
+    // waits for a descheduled thread (20x slower measured): one thread unless --threads says otherwise.
+    if (!app->count("--threads") && f->config.model != "conv") torch::set_num_threads(1);
     TrainRequest r;
     r.config = f->config;
     r.config.classes = f->classes;
@@ -215,6 +218,11 @@ void demo(const torch::Device& device) {
   r.write_report = false;
   r.runs_dir = fs::temp_directory_path() / ("torchlab-demo-mnist-" + std::to_string(::getpid()));
   r.run = "mlp";
+  struct OneThread {  // as `mnist train` runs the small nets; the tour's other steps get their threads back
+    int saved = torch::get_num_threads();
+    OneThread() { torch::set_num_threads(1); }
+    ~OneThread() { torch::set_num_threads(saved); }
+  } one_thread;
   try {
     const auto o = train_mnist(r);
     std::cout << "Test accuracy " << percent(o.test_accuracy) << " after " << o.epochs_done << " epochs ("
