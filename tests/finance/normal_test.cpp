@@ -33,8 +33,8 @@ TEST(Normal, CdfAndItsDerivativesByAutograd) {
       const double pdf = std::exp(-0.5 * x * x) / std::sqrt(2 * M_PI);
       const double cdf = 0.5 * std::erfc(-sign * x / std::sqrt(2.0));
       EXPECT_NEAR(n[i].item<double>(), cdf, 1e-15 + 1e-14 * cdf) << x;
-      EXPECT_NEAR(g1[i].item<double>(), sign * pdf, 1e-16) << x;
-      EXPECT_NEAR(g2[i].item<double>(), -sign * x * pdf, 1e-15) << x;
+      EXPECT_NEAR(g1[i].item<double>(), sign * pdf, 1e-14 * pdf + 1e-300) << x;
+      EXPECT_NEAR(g2[i].item<double>(), -sign * x * pdf, 1e-14 * std::abs(x * pdf) + 1e-300) << x;
       EXPECT_NEAR(norm_cdf(x, sign), cdf, 1e-15 + 1e-14 * cdf);
     }
   }

@@ -8,9 +8,10 @@
 namespace torchlab::finance {
 namespace {
 
-// CPU rows per graph: small enough that the graph's intermediates stay in L2, large enough that libtorch's
-// per-op cost is spread over many options.
-constexpr int64_t kCpuChunk = 8192;
+// CPU rows per graph: large enough that libtorch's per-op cost (~2 us) is spread over many options, small enough
+// that the graph's ~100 intermediates stay in cache. Measured per option on one core: 4096 rows 115 ns, 8192 87,
+// 16384 77, 32768 77, 65536 82.
+constexpr int64_t kCpuChunk = 16384;
 // On an accelerator one graph per million rows keeps the kernels large.
 constexpr int64_t kDeviceChunk = 1 << 20;
 
@@ -54,20 +55,25 @@ torch::Tensor price(const OptionTensors& b) {
 }
 
 torch::Tensor autograd_greeks(const OptionTensors& batch, int64_t chunk_rows) {
+  auto out = empty_output(kNumGreeks, batch.size(), batch.device());
+  autograd_greeks(batch, out, chunk_rows);
+  return out;
+}
+
+void autograd_greeks(const OptionTensors& batch, torch::Tensor& out, int64_t chunk_rows) {
+  check_output(out, batch);
   const int64_t n = batch.size();
   const bool cpu = batch.device().is_cpu();
   if (chunk_rows <= 0) chunk_rows = cpu ? kCpuChunk : kDeviceChunk;
-  auto out = empty_output(kNumGreeks, n, batch.device());
   if (!cpu) {
     for (int64_t b = 0; b < n; b += chunk_rows) {
       const int64_t e = std::min(n, b + chunk_rows);
       greeks_chunk(batch.slice(b, e), out.narrow(1, b, e - b));
     }
-    return out;
+    return;
   }
   for_each_chunk(n, chunk_rows,
                  [&](int64_t b, int64_t e) { greeks_chunk(batch.slice(b, e), out.narrow(1, b, e - b)); });
-  return out;
 }
 
 GreekValues autograd_greeks(const Option& option, const torch::Device& device) {

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <stdexcept>
 
 namespace torchlab::finance {
 
@@ -19,6 +20,13 @@ torch::Tensor empty_output(int64_t rows, int64_t n, const torch::Device& device)
   }
 #endif
   return out;
+}
+
+void check_output(const torch::Tensor& out, const OptionTensors& batch) {
+  if (!out.defined() || out.dim() != 2 || out.size(0) != kNumGreeks || out.size(1) != batch.size() ||
+      out.scalar_type() != torch::kFloat64 || out.device() != batch.device() || !out.is_contiguous())
+    throw std::invalid_argument(
+        "Greeks output must be a contiguous float64 [kNumGreeks, n] tensor on the batch's device");
 }
 
 }  // namespace torchlab::finance

@@ -6,22 +6,26 @@
 
 #include "torchlab/finance/buffers.h"
 #include "torchlab/finance/normal.h"
+#include "torchlab/finance/normal_kernels.h"
 #include "torchlab/finance/parallel.h"
+#include "torchlab/finance/simd.h"
 
 namespace torchlab::finance {
 namespace {
 
 constexpr double kInvSqrt2 = 0.70710678118654752440;
 constexpr double kInvSqrt2Pi = 0.39894228040143267794;
+constexpr double kLogInvSqrt2Pi = -0.91893853320467274178;
 
 // Rows of the CPU chunk: 0.5 * erfc(z) gives the normal CDFs, exp gives the discount factors and the density.
 constexpr int64_t kCpuChunk = 4096;
 
 // All Greeks from the shared pieces: S = underlying, d1/d2, N1 = N(w d1), N2 = N(w d2), p = pdf(d1), the discount
-// factors Dq = exp(-qT), Dr = exp(-rT) (Black-76: both exp(-rT)), v = vol sqrt(T). Black-76 is BSM with q = r,
-// except that its rho moves the dividend discount too (rho = dV/dr with q tied to r = rho_bsm + epsilon_bsm).
+// factors Dq = exp(-qT), Dr = exp(-rT) (Black-76: both exp(-rT)), v = vol sqrt(T) and its inverse. Black-76 is BSM
+// with q = r, except that its rho moves the dividend discount too (rho = dV/dr with q tied to r = rho_bsm +
+// epsilon_bsm). Divisions go through 1/v: 1/vol = sqrt(T)/v and vol/T = vol^3/v^2.
 struct Pieces {
-  double S, K, vol, T, r, q, w, sqrt_t, v, d1, d2, N1, N2, p, Dq, Dr;
+  double S, K, vol, T, r, q, w, sqrt_t, v, inv_v, d1, d2, N1, N2, p, Dq, Dr;
 };
 
 template <typename Out>
@@ -33,12 +37,14 @@ inline void greeks_from(bool black76, const Pieces& x, Out&& out) {
   out(kPrice, price);
   out(kDelta, x.w * x.Dq * x.N1);
   out(kVega, vega);
-  out(kTheta, -vega * x.vol / (2 * x.T) + x.q * A - x.r * B);
+  const double inv_vol = x.sqrt_t * x.inv_v;
+  const double vol_per_t = x.vol * x.vol * x.vol * x.inv_v * x.inv_v;
+  out(kTheta, -0.5 * vega * vol_per_t + x.q * A - x.r * B);
   out(kRho, black76 ? -x.T * price : x.T * B);
   out(kEpsilon, black76 ? 0.0 : -x.T * A);
-  out(kGamma, x.Dq * x.p / (x.S * x.v));
-  out(kVanna, -x.Dq * x.p * x.d2 / x.vol);
-  out(kVolga, vega * x.d1 * x.d2 / x.vol);
+  out(kGamma, x.Dq * x.p * x.inv_v / x.S);
+  out(kVanna, -x.Dq * x.p * x.d2 * inv_vol);
+  out(kVolga, vega * x.d1 * x.d2 * inv_vol);
 }
 
 }  // namespace
@@ -78,43 +84,66 @@ torch::Tensor closed_form_greeks_ops(const OptionTensors& b) {
 
 namespace {
 
-// One CPU chunk of m rows: two fused loops around one vectorized libtorch call each for log and exp, so each value
-// is touched a few times instead of once per arithmetic op. The normal CDFs use glibc's erfc, several times faster
-// than libtorch's (Sleef's) vectorized one here.
-void closed_form_chunk(bool black76, const double* S, const double* K, const double* vol, const double* T,
-                       const double* r, const double* q, const double* w, int64_t m, double* const* out) {
-  auto buf = torch::empty({6, m}, torch::kFloat64);
-  double* lg = buf[0].data_ptr<double>();  // S/K, then log(S/K)
-  double* e = buf[1].data_ptr<double>();   // [-0.5 d1^2 | -qT | -rT] for exp: rows 1-3
-  double* d1s = buf[4].data_ptr<double>();
-  double* sqrt_ts = buf[5].data_ptr<double>();
-  for (int64_t i = 0; i < m; ++i) lg[i] = S[i] / K[i];
-  auto logs = buf[0];
-  torch::log_out(logs, logs);
+// One CPU chunk of m rows: three fused, vectorized loops (AVX2 where the CPU has it) around libtorch's vectorized
+// log, sqrt and exp and the vectorized normal CDF, so each value is touched a few times instead of once per op.
+TORCHLAB_SIMD_CLONES
+void ratios(const double* S, const double* K, const double* T, double* ratio, double* time, int64_t m) {
   for (int64_t i = 0; i < m; ++i) {
-    const double qi = black76 ? r[i] : q[i];
-    const double sqrt_t = std::sqrt(T[i]);
-    const double v = vol[i] * sqrt_t;
-    const double x = black76 ? lg[i] : lg[i] + (r[i] - qi) * T[i];
-    const double d1 = x / v + 0.5 * v;
-    sqrt_ts[i] = sqrt_t;
-    d1s[i] = d1;
-    e[i] = -0.5 * d1 * d1;
-    e[m + i] = -qi * T[i];
-    e[2 * m + i] = -r[i] * T[i];
+    ratio[i] = S[i] / K[i];
+    time[i] = T[i];
   }
-  auto es = buf.narrow(0, 1, 3);
-  torch::exp_out(es, es);
+}
+
+TORCHLAB_SIMD_CLONES
+void d_terms(bool black76, const double* vol, const double* T, const double* r, const double* q, const double* w,
+             const double* log_ratio, const double* sqrt_t, double* d1s, double* inv_vs, double* z, double* e,
+             int64_t m) {
+  for (int64_t i = 0; i < m; ++i) {
+    const double v = vol[i] * sqrt_t[i];
+    const double inv_v = 1 / v;
+    const double x = black76 ? log_ratio[i] : log_ratio[i] + (r[i] - q[i]) * T[i];
+    const double d1 = x * inv_v + 0.5 * v;
+    const double d2 = d1 - v;
+    d1s[i] = d1;
+    inv_vs[i] = inv_v;
+    z[i] = -kInvSqrt2 * w[i] * d1;  // N(w d) = erfc(-w d / sqrt(2)) / 2
+    z[m + i] = -kInvSqrt2 * w[i] * d2;
+    e[i] = kLogInvSqrt2Pi - 0.5 * d1 * d1;  // pdf(d1) = exp(log(1/sqrt(2 pi)) - d1^2 / 2)
+    e[m + i] = -r[i] * T[i];
+    if (!black76) e[2 * m + i] = -q[i] * T[i];
+  }
+}
+
+TORCHLAB_SIMD_CLONES
+void greeks_loop(bool black76, const double* S, const double* K, const double* vol, const double* T, const double* r,
+                 const double* q, const double* w, const double* sqrt_t, const double* d1s, const double* inv_vs,
+                 const double* N, const double* e, int64_t m, double* const* out) {
   for (int64_t i = 0; i < m; ++i) {
     Pieces x;
     x.S = S[i], x.K = K[i], x.vol = vol[i], x.T = T[i], x.r = r[i], x.q = black76 ? r[i] : q[i], x.w = w[i];
-    x.sqrt_t = sqrt_ts[i];
+    x.sqrt_t = sqrt_t[i];
     x.v = vol[i] * x.sqrt_t;
+    x.inv_v = inv_vs[i];
     x.d1 = d1s[i], x.d2 = x.d1 - x.v;
-    x.N1 = norm_cdf(x.d1, x.w), x.N2 = norm_cdf(x.d2, x.w);
-    x.p = kInvSqrt2Pi * e[i], x.Dq = e[m + i], x.Dr = e[2 * m + i];
+    x.N1 = N[i], x.N2 = N[m + i];
+    x.p = e[i], x.Dr = e[m + i], x.Dq = black76 ? x.Dr : e[2 * m + i];
     greeks_from(black76, x, [&](int g, double value) { out[g][i] = value; });
   }
+}
+
+void closed_form_chunk(bool black76, const double* S, const double* K, const double* vol, const double* T,
+                       const double* r, const double* q, const double* w, int64_t m, double* const* out) {
+  // Rows: 0 S/K then its log, 1 sqrt(T), 2-3 N(w d1) | N(w d2), 4-6 pdf(d1) | exp(-rT) | exp(-qT), 7 d1, 8 1/v.
+  auto buf = torch::empty({9, m}, torch::kFloat64);
+  auto row = [&](int k) { return buf[k].data_ptr<double>(); };
+  auto logs = buf[0], roots = buf[1], es = buf.narrow(0, 4, black76 ? 2 : 3);
+  ratios(S, K, T, row(0), row(1), m);
+  torch::log_out(logs, logs);
+  torch::sqrt_out(roots, roots);
+  d_terms(black76, vol, T, r, q, w, row(0), row(1), row(7), row(8), row(2), row(4), m);
+  half_erfc(row(2), row(2), 2 * m);
+  torch::exp_out(es, es);
+  greeks_loop(black76, S, K, vol, T, r, q, w, row(1), row(7), row(8), row(2), row(4), m, out);
 }
 
 }  // namespace
@@ -127,6 +156,7 @@ GreekValues closed_form_greeks(const Option& o) {
   x.w = o.put ? -1.0 : 1.0;
   x.sqrt_t = std::sqrt(o.time);
   x.v = o.vol * x.sqrt_t;
+  x.inv_v = 1 / x.v;
   const double m = std::log(o.underlying / o.strike);
   const double xm = black76 ? m : m + (x.r - x.q) * x.T;
   x.d1 = xm / x.v + 0.5 * x.v;
@@ -143,9 +173,19 @@ GreekValues closed_form_greeks(const Option& o) {
 
 torch::Tensor closed_form_greeks(const OptionTensors& batch) {
   if (!batch.device().is_cpu()) return closed_form_greeks_ops(batch);
+  auto out = empty_output(kNumGreeks, batch.size(), torch::kCPU);
+  closed_form_greeks(batch, out);
+  return out;
+}
+
+void closed_form_greeks(const OptionTensors& batch, torch::Tensor& out) {
+  check_output(out, batch);
+  if (!batch.device().is_cpu()) {
+    out.copy_(closed_form_greeks_ops(batch));
+    return;
+  }
   const auto b = batch.contiguous();
   const int64_t n = b.size();
-  auto out = empty_output(kNumGreeks, n, torch::kCPU);
   const double* S = b.underlying.data_ptr<double>();
   const double* K = b.strike.data_ptr<double>();
   const double* vol = b.vol.data_ptr<double>();
@@ -161,7 +201,6 @@ torch::Tensor closed_form_greeks(const OptionTensors& batch) {
     closed_form_chunk(black76, S + begin, K + begin, vol + begin, T + begin, r + begin, q + begin, w + begin,
                       end - begin, o);
   });
-  return out;
 }
 
 }  // namespace torchlab::finance

@@ -15,6 +15,9 @@ GreekValues closed_form_greeks(const Option& option);
 // runs in cache-sized chunks spread over the intra-op threads; each chunk takes a few fused loops plus one
 // vectorized libtorch call per transcendental (log, erfc, exp), instead of one pass over memory per operation.
 torch::Tensor closed_form_greeks(const OptionTensors& batch);
+// The same into `out`, a contiguous float64 [kNumGreeks, n] tensor on the batch's device: a caller that streams
+// batches reuses one output and skips faulting in fresh memory for every batch.
+void closed_form_greeks(const OptionTensors& batch, torch::Tensor& out);
 
 // The same in plain libtorch ops, which is what runs on an accelerator (public so the CPU tests can hold the two
 // formulations to each other).

@@ -15,6 +15,9 @@ torch::Tensor price(const OptionTensors& batch);
 // create_graph gives delta, vega, theta, rho (and epsilon); two more through that graph give gamma, vanna and volga.
 // On the CPU the chunks are cache-sized and spread over the intra-op threads; chunk_rows = 0 picks the size.
 torch::Tensor autograd_greeks(const OptionTensors& batch, int64_t chunk_rows = 0);
+// The same into `out`, a contiguous float64 [kNumGreeks, n] tensor on the batch's device (reused by streaming
+// callers).
+void autograd_greeks(const OptionTensors& batch, torch::Tensor& out, int64_t chunk_rows = 0);
 
 // One option by libtorch autograd on `device` (float64), as `torchlab greeks` computes it.
 GreekValues autograd_greeks(const Option& option, const torch::Device& device = torch::kCPU);

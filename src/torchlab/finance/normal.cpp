@@ -2,6 +2,9 @@
 
 #include <torch/torch.h>
 
+#include "torchlab/finance/normal_kernels.h"
+#include "torchlab/finance/simd.h"
+
 namespace torchlab::finance {
 namespace {
 
@@ -13,26 +16,45 @@ constexpr double kInvSqrt2Pi = 0.39894228040143267794;
 
 bool fused(const torch::Tensor& t) { return t.is_cpu() && t.scalar_type() == torch::kFloat64; }
 
+TORCHLAB_SIMD_CLONES
+void scaled_product(const double* a, const double* b, double s, double* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] = s * a[i] * b[i];
+}
+
+TORCHLAB_SIMD_CLONES
+void pdf_exponent(const double* d, double* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] = -0.91893853320467274178 - 0.5 * d[i] * d[i];
+}
+
 torch::Tensor cdf_kernel(const torch::Tensor& d_in, const torch::Tensor& w_in) {
   if (!fused(d_in) || !fused(w_in) || d_in.sizes() != w_in.sizes()) return 0.5 * torch::erfc(-kInvSqrt2 * w_in * d_in);
   const auto d = d_in.contiguous(), w = w_in.contiguous();
   auto out = torch::empty_like(d);
-  const double* pd = d.data_ptr<double>();
-  const double* pw = w.data_ptr<double>();
-  double* po = out.data_ptr<double>();
-  const int64_t n = d.numel();
-  for (int64_t i = 0; i < n; ++i) po[i] = 0.5 * std::erfc(-kInvSqrt2 * pw[i] * pd[i]);
+  scaled_product(d.data_ptr<double>(), w.data_ptr<double>(), -kInvSqrt2, out.data_ptr<double>(), d.numel());
+  half_erfc(out.data_ptr<double>(), out.data_ptr<double>(), d.numel());
   return out;
 }
 
+// pdf(d) = exp(log(1/sqrt(2 pi)) - d^2/2): one vectorized exp over the whole tensor.
 torch::Tensor pdf_kernel(const torch::Tensor& d_in) {
   if (!fused(d_in)) return kInvSqrt2Pi * torch::exp(-0.5 * d_in * d_in);
   const auto d = d_in.contiguous();
   auto out = torch::empty_like(d);
-  const double* pd = d.data_ptr<double>();
-  double* po = out.data_ptr<double>();
-  const int64_t n = d.numel();
-  for (int64_t i = 0; i < n; ++i) po[i] = kInvSqrt2Pi * std::exp(-0.5 * pd[i] * pd[i]);
+  pdf_exponent(d.data_ptr<double>(), out.data_ptr<double>(), d.numel());
+  torch::exp_out(out, out);
+  return out;
+}
+
+TORCHLAB_SIMD_CLONES
+void scale_by(const double* g, const double* w, double* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] *= g[i] * w[i];
+}
+
+torch::Tensor scaled_pdf_kernel(const torch::Tensor& g, const torch::Tensor& d, const torch::Tensor& w) {
+  auto out = torch::empty_like(d);
+  pdf_exponent(d.data_ptr<double>(), out.data_ptr<double>(), d.numel());
+  torch::exp_out(out, out);
+  scale_by(g.data_ptr<double>(), w.data_ptr<double>(), out.data_ptr<double>(), d.numel());
   return out;
 }
 
@@ -48,15 +70,35 @@ struct NormPdf : torch::autograd::Function<NormPdf> {
   }
 };
 
+// g * w * pdf(d): the backward of N(w d) as one op (one fused kernel, one graph node) rather than a density and two
+// products; itself differentiable: d/dg = w pdf(d) (this op again), d/dd = -d * g * w * pdf(d).
+struct NormCdfGrad : torch::autograd::Function<NormCdfGrad> {
+  static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& g, const torch::Tensor& d,
+                               const torch::Tensor& w) {
+    auto out = fused(g) && fused(d) && fused(w) && g.sizes() == d.sizes() && w.sizes() == d.sizes()
+                   ? scaled_pdf_kernel(g.contiguous(), d.contiguous(), w.contiguous())
+                   : g * w * pdf_kernel(d);
+    ctx->save_for_backward({d, w, out});
+    return out;
+  }
+  static variable_list backward(AutogradContext* ctx, variable_list grad) {
+    const auto saved = ctx->get_saved_variables();
+    const auto& d = saved[0];
+    const auto& w = saved[1];
+    const auto& out = saved[2];
+    return {NormCdfGrad::apply(grad[0], d, w), -grad[0] * d * out, torch::Tensor()};
+  }
+};
+
 struct NormCdf : torch::autograd::Function<NormCdf> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& d, const torch::Tensor& w) {
     ctx->save_for_backward({d, w});
     return cdf_kernel(d, w);
   }
-  // Built from differentiable ops (NormPdf included), so a create_graph backward can be differentiated again.
+  // A differentiable op, so a create_graph backward can be differentiated again.
   static variable_list backward(AutogradContext* ctx, variable_list grad) {
     const auto saved = ctx->get_saved_variables();
-    return {grad[0] * saved[1] * NormPdf::apply(saved[0]), torch::Tensor()};
+    return {NormCdfGrad::apply(grad[0], saved[0], saved[1]), torch::Tensor()};
   }
 };
 
