@@ -96,7 +96,7 @@ TEST(Batch, GreeksCsvMatchesClosedFormsAndKeepsRows) {
   EXPECT_EQ(rows[1][column(h, "price")].substr(0, 7), "11.8048");  // 11.80489728...
 }
 
-TEST(Batch, BsmFromSpotColumnWithQuotedIdAndClosedFormMethod) {
+TEST(Batch, BsmFromSpotColumnWithQuotedIdAndEveryMethod) {
   TempDir tmp;
   BatchJob job;
   job.input = kFixtures / "spot_options.csv";
@@ -108,12 +108,16 @@ TEST(Batch, BsmFromSpotColumnWithQuotedIdAndClosedFormMethod) {
   job.method = Method::closed_form;
   job.output = tmp / "cf.csv";
   greeks_csv(job);
-  const auto a = read_csv(tmp / "out.csv"), c = read_csv(tmp / "cf.csv");
+  job.method = Method::jet;
+  job.output = tmp / "jet.csv";
+  greeks_csv(job);
+  const auto a = read_csv(tmp / "out.csv"), c = read_csv(tmp / "cf.csv"), j = read_csv(tmp / "jet.csv");
   ASSERT_EQ(a.size(), 4u);
   for (size_t r = 1; r < a.size(); ++r)
     for (size_t k = 8; k < a[r].size(); ++k) {
-      const double x = std::stod(a[r][k]), y = std::stod(c[r][k]);
+      const double x = std::stod(a[r][k]), y = std::stod(c[r][k]), z = std::stod(j[r][k]);
       EXPECT_LE(std::abs(x - y), 1e-9 * std::abs(y) + 1e-10) << a[0][k];
+      EXPECT_LE(std::abs(z - y), 1e-9 * std::abs(y) + 1e-10) << a[0][k];
     }
 }
 

@@ -23,6 +23,14 @@ TEST(GreeksCli, DefaultPrintsTheSeedsThreeLines) {
   EXPECT_EQ(r.err, "");
 }
 
+TEST(GreeksCli, OtherMethodsPrintTheSameSeedLines) {
+  for (const char* method : {"closed-form", "jet"}) {
+    const auto r = run_cli(std::string("greeks --method ") + method);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "price: 11.8049\ndelta: 0.5540, vega: 39.0554\ngamma: 0.0130, vanna: 0.1953, volga: -2.9292\n");
+  }
+}
+
 TEST(GreeksCli, AllAndCheck) {
   const auto r = run_cli("greeks --all --check --device cpu");
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -235,7 +235,20 @@ Method parse_method(const std::string& name) {
   const auto n = lower(name);
   if (n == "autograd") return Method::autograd;
   if (n == "closed-form" || n == "closed_form" || n == "closedform") return Method::closed_form;
-  throw UserError("unknown method '" + name + "': expected autograd or closed-form");
+  if (n == "jet" || n == "jets") return Method::jet;
+  throw UserError("unknown method '" + name + "': expected autograd, closed-form or jet");
+}
+
+std::string method_name(Method method) {
+  switch (method) {
+    case Method::autograd:
+      return "autograd";
+    case Method::closed_form:
+      return "closed-form";
+    case Method::jet:
+      return "jet";
+  }
+  return "";
 }
 
 BatchSummary greeks_csv(const BatchJob& job) {
@@ -246,8 +259,11 @@ BatchSummary greeks_csv(const BatchJob& job) {
   };
   return run_csv(job, true, false, header, [&](const Parsed& p, Model model, BatchSummary&) {
     const auto batch = to_batch(p, model, job.device);
-    const auto greeks =
-        (job.method == Method::autograd ? autograd_greeks(batch) : closed_form_greeks(batch)).cpu().contiguous();
+    const auto greeks = (job.method == Method::autograd      ? autograd_greeks(batch)
+                         : job.method == Method::closed_form ? closed_form_greeks(batch)
+                                                             : jet_greeks(batch))
+                            .cpu()
+                            .contiguous();
     const int64_t n = greeks.size(1);
     const double* g = greeks.data_ptr<double>();
     const auto which = greeks_of(model);

@@ -12,8 +12,11 @@
 
 namespace torchlab::finance {
 
-enum class Method { autograd, closed_form };
-Method parse_method(const std::string& name);  // "autograd" | "closed-form"
+// How Greeks are computed: libtorch reverse-mode autograd (the default), the closed forms, or forward-mode AD on
+// doubles (jets, one option at a time on the CPU threads).
+enum class Method { autograd, closed_form, jet };
+Method parse_method(const std::string& name);  // "autograd" | "closed-form" | "jet"
+std::string method_name(Method method);
 
 struct BatchJob {
   std::filesystem::path input, output;

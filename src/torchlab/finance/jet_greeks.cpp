@@ -1,6 +1,8 @@
+#include "torchlab/finance/buffers.h"
 #include "torchlab/finance/formula.h"
 #include "torchlab/finance/greeks.h"
 #include "torchlab/finance/jet.h"
+#include "torchlab/finance/parallel.h"
 
 namespace torchlab::finance {
 
@@ -22,6 +24,31 @@ GreekValues jet_greeks(const Option& o) {
   out[kVanna] = v.hess(0, 1);
   out[kVolga] = v.hess(1, 1);
   return out;
+}
+
+torch::Tensor jet_greeks(const OptionTensors& batch) {
+  const auto b = batch.to(torch::kCPU).contiguous();
+  const int64_t n = b.size();
+  auto out = empty_output(kNumGreeks, n, torch::kCPU);
+  const double* S = b.underlying.data_ptr<double>();
+  const double* K = b.strike.data_ptr<double>();
+  const double* vol = b.vol.data_ptr<double>();
+  const double* T = b.time.data_ptr<double>();
+  const double* r = b.rate.data_ptr<double>();
+  const double* q = b.dividend.data_ptr<double>();
+  const double* w = b.sign.data_ptr<double>();
+  double* o = out.data_ptr<double>();
+  for_each_chunk(n, 4096, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      Option opt;
+      opt.model = b.model;
+      opt.underlying = S[i], opt.strike = K[i], opt.vol = vol[i], opt.time = T[i], opt.rate = r[i];
+      opt.dividend = q[i], opt.put = w[i] < 0;
+      const auto g = jet_greeks(opt);
+      for (int k = 0; k < kNumGreeks; ++k) o[k * n + i] = g[k];
+    }
+  });
+  return out.to(batch.device());
 }
 
 }  // namespace torchlab::finance
