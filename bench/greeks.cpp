@@ -63,9 +63,10 @@ void sync(int cuda) {
   if (cuda) torch::cuda::synchronize();
 }
 
-// Each workload writes into one output tensor reused across repeats, as a streaming caller (the CSV batch) does;
-// a fresh 72 MB result per call would add ~3 ns/option of page faults that Python's smaller, recycled per-op
-// buffers do not pay.
+// Warm-up runs first: the first calls start the worker threads, and libtorch's thread pools, re-created for them,
+// spin for a while. Each workload writes into one output tensor reused across repeats, as a streaming caller (the CSV
+// batch) does; a fresh 72 MB result per call would add ~3 ns/option of page faults that Python's smaller, recycled
+// per-op buffers do not pay.
 bench::Register autograd_1m("greeks/1m_autograd", [](int cuda) {
   const auto batch = bench_options(cuda);
   auto out = autograd_greeks(batch);
@@ -74,13 +75,13 @@ bench::Register autograd_1m("greeks/1m_autograd", [](int cuda) {
         autograd_greeks(batch, out);
         sync(cuda);
       },
-      5));
+      5, 3));
   const auto t_cf = bench::median(bench::time_runs(
       [&] {
         closed_form_greeks(batch, out);
         sync(cuda);
       },
-      5));
+      5, 3));
   return bench::Result{
       kOptions / t_ag, "options/s", true,
       fmt("1M Black-76 calls/puts, price+7 Greeks, float64, reused output; autograd/closed-form time ratio %.2f",
@@ -95,7 +96,7 @@ bench::Register closed_1m("greeks/1m_closed_form", [](int cuda) {
         closed_form_greeks(batch, out);
         sync(cuda);
       },
-      9));
+      9, 10));
   return bench::Result{kOptions / t, "options/s", true,
                        "1M Black-76 calls/puts, price+7 Greeks, float64, reused output"};
 });

@@ -25,7 +25,7 @@ void add_option_flags(CLI::App& app, OptionFlags& f, bool with_vol) {
   auto put = app.add_flag("--put", f.put, "a put (default: a call)");
   f.single_opts = {f.forward_opt, f.spot_opt, strike, time, rate, f.dividend_opt, put};
   if (vol) f.single_opts.push_back(vol);
-  app.add_option("--csv", f.csv, "price a CSV of options instead (header row; see --help of the command)");
+  app.add_option("--csv", f.csv, "price a CSV of options instead (columns: see the notes below)");
   app.add_option("--out", f.out, "output CSV for --csv (written whole, or not at all)");
   app.add_flag("--skip-invalid", f.skip_invalid,
                "with --csv: leave out invalid rows (listed on stderr) instead of failing");
