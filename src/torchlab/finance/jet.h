@@ -84,6 +84,11 @@ inline Jet<N, H> reciprocal(const Jet<N, H>& a) {
 }
 
 template <int N, int H>
+inline Jet<N, H> reciprocal_of(const Jet<N, H>& a) {
+  return reciprocal(a);
+}
+
+template <int N, int H>
 inline Jet<N, H> operator/(const Jet<N, H>& a, const Jet<N, H>& b) {
   return a * reciprocal(b);
 }

@@ -22,17 +22,34 @@ void scaled_product(const double* a, const double* b, double s, double* out, int
 }
 
 TORCHLAB_SIMD_CLONES
+void scale(double* a, double s, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) a[i] *= s;
+}
+
+TORCHLAB_SIMD_CLONES
+void multiply3(const double* __restrict a, const double* __restrict b, const double* __restrict c,
+               double* __restrict out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] = a[i] * b[i] * c[i];
+}
+
+TORCHLAB_SIMD_CLONES
 void pdf_exponent(const double* d, double* out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) out[i] = -0.91893853320467274178 - 0.5 * d[i] * d[i];
 }
 
-torch::Tensor cdf_kernel(const torch::Tensor& d_in, const torch::Tensor& w_in) {
-  if (!fused(d_in) || !fused(w_in) || d_in.sizes() != w_in.sizes()) return 0.5 * torch::erfc(-kInvSqrt2 * w_in * d_in);
+// N(w d) and the density pdf(d), which the CDF's kernel gets for free (erfc needs exp(-d^2/2) anyway).
+std::pair<torch::Tensor, torch::Tensor> cdf_kernel(const torch::Tensor& d_in, const torch::Tensor& w_in) {
+  if (!fused(d_in) || !fused(w_in) || d_in.sizes() != w_in.sizes())
+    return {0.5 * torch::erfc(-kInvSqrt2 * w_in * d_in), kInvSqrt2Pi * torch::exp(-0.5 * d_in * d_in)};
   const auto d = d_in.contiguous(), w = w_in.contiguous();
-  auto out = torch::empty_like(d);
-  scaled_product(d.data_ptr<double>(), w.data_ptr<double>(), -kInvSqrt2, out.data_ptr<double>(), d.numel());
-  half_erfc(out.data_ptr<double>(), out.data_ptr<double>(), d.numel());
-  return out;
+  const int64_t n = d.numel();
+  auto out = torch::empty({2, n}, d.options());
+  double* cdf = out.data_ptr<double>();
+  double* pdf = cdf + n;
+  scaled_product(d.data_ptr<double>(), w.data_ptr<double>(), -kInvSqrt2, cdf, n);
+  half_erfc(cdf, cdf, n, pdf);
+  scale(pdf, kInvSqrt2Pi, n);
+  return {out[0].view(d_in.sizes()), out[1].view(d_in.sizes())};
 }
 
 // pdf(d) = exp(log(1/sqrt(2 pi)) - d^2/2): one vectorized exp over the whole tensor.
@@ -45,16 +62,12 @@ torch::Tensor pdf_kernel(const torch::Tensor& d_in) {
   return out;
 }
 
-TORCHLAB_SIMD_CLONES
-void scale_by(const double* g, const double* w, double* out, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) out[i] *= g[i] * w[i];
-}
-
-torch::Tensor scaled_pdf_kernel(const torch::Tensor& g, const torch::Tensor& d, const torch::Tensor& w) {
-  auto out = torch::empty_like(d);
-  pdf_exponent(d.data_ptr<double>(), out.data_ptr<double>(), d.numel());
-  torch::exp_out(out, out);
-  scale_by(g.data_ptr<double>(), w.data_ptr<double>(), out.data_ptr<double>(), d.numel());
+// g * w * p, elementwise.
+torch::Tensor product3(const torch::Tensor& g, const torch::Tensor& w, const torch::Tensor& p) {
+  if (!fused(g) || !fused(w) || !fused(p) || g.sizes() != p.sizes() || w.sizes() != p.sizes()) return g * w * p;
+  const auto gc = g.contiguous(), wc = w.contiguous(), pc = p.contiguous();
+  auto out = torch::empty_like(pc);
+  multiply3(gc.data_ptr<double>(), wc.data_ptr<double>(), pc.data_ptr<double>(), out.data_ptr<double>(), p.numel());
   return out;
 }
 
@@ -70,35 +83,33 @@ struct NormPdf : torch::autograd::Function<NormPdf> {
   }
 };
 
-// g * w * pdf(d): the backward of N(w d) as one op (one fused kernel, one graph node) rather than a density and two
-// products; itself differentiable: d/dg = w pdf(d) (this op again), d/dd = -d * g * w * pdf(d).
+// g * w * pdf(d), the backward of N(w d), as one op: one fused product and one graph node rather than a density and
+// two products. pdf(d) comes in precomputed from N's forward (a constant here, so no exp is ever recomputed); the
+// op stays differentiable in g and d: d/dg = w pdf(d) (this op again), d/dd = -d * g * w * pdf(d).
 struct NormCdfGrad : torch::autograd::Function<NormCdfGrad> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& g, const torch::Tensor& d,
-                               const torch::Tensor& w) {
-    auto out = fused(g) && fused(d) && fused(w) && g.sizes() == d.sizes() && w.sizes() == d.sizes()
-                   ? scaled_pdf_kernel(g.contiguous(), d.contiguous(), w.contiguous())
-                   : g * w * pdf_kernel(d);
-    ctx->save_for_backward({d, w, out});
+                               const torch::Tensor& w, const torch::Tensor& pdf) {
+    auto out = product3(g, w, pdf);
+    ctx->save_for_backward({d, w, pdf, out});
     return out;
   }
   static variable_list backward(AutogradContext* ctx, variable_list grad) {
     const auto saved = ctx->get_saved_variables();
-    const auto& d = saved[0];
-    const auto& w = saved[1];
-    const auto& out = saved[2];
-    return {NormCdfGrad::apply(grad[0], d, w), -grad[0] * d * out, torch::Tensor()};
+    const auto &d = saved[0], &w = saved[1], &pdf = saved[2], &out = saved[3];
+    return {NormCdfGrad::apply(grad[0], d, w, pdf), -grad[0] * d * out, torch::Tensor(), torch::Tensor()};
   }
 };
 
 struct NormCdf : torch::autograd::Function<NormCdf> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& d, const torch::Tensor& w) {
-    ctx->save_for_backward({d, w});
-    return cdf_kernel(d, w);
+    auto [cdf, pdf] = cdf_kernel(d, w);
+    ctx->save_for_backward({d, w, pdf});
+    return cdf;
   }
   // A differentiable op, so a create_graph backward can be differentiated again.
   static variable_list backward(AutogradContext* ctx, variable_list grad) {
     const auto saved = ctx->get_saved_variables();
-    return {NormCdfGrad::apply(grad[0], saved[0], saved[1]), torch::Tensor()};
+    return {NormCdfGrad::apply(grad[0], saved[0], saved[1], saved[2]), torch::Tensor()};
   }
 };
 

@@ -37,7 +37,7 @@ void erfcx_abs(const double* z, double* out, int64_t n_padded) {
   for (int64_t i = 0; i < n_padded; i += kBlock) erfcx_block<kBlock>(z + i, out + i);
 }
 
-void half_erfc(const double* z, double* out, int64_t n) {
+void half_erfc(const double* z, double* out, int64_t n, double* exp_neg_z2) {
   const int64_t padded = (n + kBlock - 1) / kBlock * kBlock;
   auto scratch = torch::empty({3, padded}, torch::kFloat64);
   double* zp = scratch.data_ptr<double>();
@@ -50,6 +50,7 @@ void half_erfc(const double* z, double* out, int64_t n) {
   auto exps = scratch[2].narrow(0, 0, n);
   torch::exp_out(exps, exps);
   erfc_finish(zp, s, e, out, n);
+  if (exp_neg_z2) std::copy(e, e + n, exp_neg_z2);
 }
 
 }  // namespace torchlab::finance

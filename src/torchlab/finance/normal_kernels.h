@@ -43,6 +43,7 @@ void erfcx_abs(const double* z, double* out, int64_t n_padded);
 
 // out[i] = erfc(z[i]) / 2 for n contiguous doubles (out may be z): the standard normal CDF N(x) at z = -x/sqrt(2),
 // relative error ~1e-15 where N(x) > 1e-300. Several times faster than glibc's scalar erfc or libtorch's erfc op.
-void half_erfc(const double* z, double* out, int64_t n);
+// With `exp_neg_z2`, also writes exp(-z^2) there, which it computes anyway: sqrt(2 pi) times the density at x.
+void half_erfc(const double* z, double* out, int64_t n, double* exp_neg_z2 = nullptr);
 
 }  // namespace torchlab::finance
