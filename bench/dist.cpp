@@ -45,7 +45,8 @@ void worker(bool cuda, const fs::path& out) {
   using namespace torchlab;
   const int64_t seq = 180, batch = 256;
   dist::Context context(dist::Env::from_environment());
-  const auto device = cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  // NCCL needs one GPU per rank.
+  const auto device = cuda ? torch::Device(torch::kCUDA, context.local_rank()) : torch::Device(torch::kCPU);
   torch::manual_seed(42);
   auto corpus = text::load_corpus(corpus_path(), text::VocabKind::Bytes, seq);
   text::ModelOptions mo;
@@ -97,6 +98,10 @@ bench::Result run_ranks(int world, bool cuda, const std::string& name) {
     worker(cuda, out);
     return {0, "chars/s", true, "rank"};
   }
+  if (cuda && torch::cuda::device_count() < world)
+    throw std::runtime_error(std::to_string(world) + " ranks need " + std::to_string(world) +
+                             " GPUs (NCCL: one per rank); this machine has " +
+                             std::to_string(torch::cuda::device_count()));
   const auto out = fs::temp_directory_path() / ("torchlab-bench-dist-" + std::to_string(::getpid()) + ".json");
   const int port = torchlab::dist::free_port();
   std::vector<pid_t> pids;

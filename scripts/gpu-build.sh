@@ -13,4 +13,4 @@ zlib=$(ls /usr/lib/x86_64-linux-gnu/libz.so* 2>/dev/null | head -1)
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_PREFIX_PATH=$prefix;$root/.deps" \
   -DTORCHLAB_GTEST_SOURCE="$root/.deps/googletest" -DZLIB_INCLUDE_DIR="$root/.deps/include" -DZLIB_LIBRARY="$zlib" \
   -DUSE_C10D_NCCL=ON -DCMAKE_CXX_FLAGS="$extra"
-cmake --build "$build" -j "$(nproc)" ${1:+--target "$@"}
+cmake --build "$build" -j "$(nproc)" ${1:+--target "$@"} -- -k 0  # -k 0: every error in one pass

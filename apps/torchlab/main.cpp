@@ -1,14 +1,17 @@
+#include <c10/util/Exception.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
+#include <string>
 
 #include "torchlab/command.h"
 #include "torchlab/core/console.h"
 #include "torchlab/core/device.h"
 #include "torchlab/core/error.h"
 #include "torchlab/core/version.h"
-
-#include <c10/util/Exception.h>
 
 namespace torchlab::cli {
 
@@ -47,10 +50,26 @@ int fail(const std::string& kind, const std::string& message, int code) {
   return code;
 }
 
+#ifdef TORCHLAB_PRELOAD
+// pip's libtorch 2.x shadows libstdc++'s std::filesystem with copies that crash (see the top-level CMakeLists.txt):
+// run again with the compiler's libstdc++ preloaded, which puts its symbols first. Children inherit it.
+void preload_libstdcxx(char** argv) {
+  const char* current = std::getenv("LD_PRELOAD");
+  if (current && std::string(current).find(TORCHLAB_PRELOAD) != std::string::npos) return;
+  if (std::getenv("TORCHLAB_NO_PRELOAD")) return;  // the way out if the re-exec itself ever fails
+  const std::string value = current && *current ? std::string(TORCHLAB_PRELOAD) + ":" + current : TORCHLAB_PRELOAD;
+  ::setenv("LD_PRELOAD", value.c_str(), 1);
+  ::execv("/proc/self/exe", argv);  // returns only on failure: go on without it
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace torchlab;
+#ifdef TORCHLAB_PRELOAD
+  preload_libstdcxx(argv);
+#endif
   CLI::App app{"torchlab " TORCHLAB_VERSION " - machine learning in C++ on libtorch"};
   app.set_version_flag("--version", std::string("torchlab ") + TORCHLAB_VERSION);
   app.require_subcommand(1);

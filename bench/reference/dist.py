@@ -35,6 +35,8 @@ def worker(rank, world, port, device, out):
     # Like torchlab's workers: the machine's threads shared by the processes.
     torch.set_num_threads(max(1, int(os.environ.get("TORCHLAB_BENCH_THREADS", os.cpu_count())) // world))
     dist.init_process_group("nccl" if device == "cuda" else "gloo", rank=rank, world_size=world)
+    if device == "cuda":
+        device = "cuda:%d" % rank  # NCCL needs one GPU per rank
     torch.manual_seed(42)
     path = os.environ.get("TORCHLAB_CHAR_RNN_TEXT", os.path.join(HERE, "..", "..", "data", "moby-dick.txt"))
     data = open(path, "rb").read()
@@ -45,7 +47,7 @@ def worker(rank, world, port, device, out):
     labels = labels[: len(labels) - len(labels) // 20]
     vocab = len(label_of)
     model = Net(vocab).to(device)
-    ddp = torch.nn.parallel.DistributedDataParallel(model, device_ids=[0] if device == "cuda" else None)
+    ddp = torch.nn.parallel.DistributedDataParallel(model, device_ids=[rank] if device.startswith("cuda") else None)
     params = list(ddp.parameters())
     opt = torch.optim.Adam(params, lr=0.01)
     gen = torch.Generator().manual_seed(42 + rank)
@@ -72,6 +74,8 @@ def worker(rank, world, port, device, out):
 
 
 def run(name, world, device):
+    if device == "cuda" and torch.cuda.device_count() < world:
+        sys.exit("%d ranks need %d GPUs (NCCL: one per rank); this machine has %d" % (world, world, torch.cuda.device_count()))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

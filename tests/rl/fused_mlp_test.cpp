@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "torchlab/core/checkpoint.h"
+#include "torchlab/core/compat.h"
 #include "torchlab/core/error.h"
 #include "torchlab/rl/dqn_agent.h"
 #include "torchlab/rl/mlp.h"
@@ -19,14 +20,6 @@ Mlp clone_of(const Mlp& m) {
   auto b = m->parameters();
   for (size_t k = 0; k < a.size(); ++k) a[k].copy_(b[k]);
   return c;
-}
-
-template <typename Map>
-typename Map::key_type key_of(const torch::Tensor& p) {
-  if constexpr (std::is_same_v<typename Map::key_type, std::string>)
-    return c10::guts::to_string(p.unsafeGetTensorImpl());
-  else
-    return p.unsafeGetTensorImpl();
 }
 
 double max_diff(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
@@ -116,10 +109,9 @@ TEST(FusedMlp, DqnUpdateMatchesLibtorchAndAdam) {
     ASSERT_EQ(sf.size(), sp.size());
     auto pf = fused.online()->parameters();
     auto pp = plain.online()->parameters();
-    using Map = std::decay_t<decltype(sf)>;
     for (size_t k = 0; k < pf.size(); ++k) {
-      auto& a = static_cast<torch::optim::AdamParamState&>(*sf.at(key_of<Map>(pf[k])));
-      auto& b = static_cast<torch::optim::AdamParamState&>(*sp.at(key_of<Map>(pp[k])));
+      auto& a = static_cast<torch::optim::AdamParamState&>(*sf.at(torchlab::compat::optimizer_state_key(pf[k])));
+      auto& b = static_cast<torch::optim::AdamParamState&>(*sp.at(torchlab::compat::optimizer_state_key(pp[k])));
       EXPECT_EQ(a.step(), 5);
       EXPECT_EQ(b.step(), 5);
       EXPECT_LT((a.exp_avg() - b.exp_avg()).abs().max().item<double>(), 1e-7);

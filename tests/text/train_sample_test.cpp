@@ -158,8 +158,11 @@ TEST(CharRnnTask, ResumeThroughTheLearnerIsExact) {
   EXPECT_EQ(b.last_sample, a.last_sample);
   auto ca = torchlab::load_checkpoint(latest_checkpoint(a.run_dir));
   auto cb = torchlab::load_checkpoint(latest_checkpoint(b.run_dir));
-  for (const auto& [name, t] : ca.tensors)
-    if (name.rfind("model.", 0) == 0) EXPECT_TRUE(torch::equal(t, cb.tensors.at(name))) << name;
+  for (const auto& [name, t] : ca.tensors) {
+    if (name.rfind("model.", 0) == 0) {
+      EXPECT_TRUE(torch::equal(t, cb.tensors.at(name))) << name;
+    }
+  }
 
   // A resumed run refuses a changed model.
   auto changed = second;

@@ -152,7 +152,9 @@ TEST(FastOps, SingleChannelConvMatchesLibtorch) {
     ref.backward(g);
     EXPECT_TRUE(torch::allclose(w.grad(), w_ref.grad(), 1e-4, 1e-4)) << (w.grad() - w_ref.grad()).abs().max();
     EXPECT_TRUE(torch::allclose(b.grad(), b_ref.grad(), 1e-4, 1e-4)) << (b.grad() - b_ref.grad()).abs().max();
-    if (kernels::have_avx2_fma()) EXPECT_TRUE(y.is_contiguous(torch::MemoryFormat::ChannelsLast));
+    if (kernels::have_avx2_fma()) {
+      EXPECT_TRUE(y.is_contiguous(torch::MemoryFormat::ChannelsLast));
+    }
   }
   // Where the fast path does not apply (the input needs a gradient, 3x3 kernel), the result is libtorch's.
   auto xg = torch::rand({2, 1, 8, 8}).requires_grad_();

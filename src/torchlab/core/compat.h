@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sstream>
+#include <string>
+#include <type_traits>
 
 #if __has_include(<torch/version.h>)
 #include <torch/version.h>
@@ -38,6 +41,25 @@ nlohmann::json cuda_devices();
 
 // Peak memory allocated on a CUDA device since start (bytes), 0 when not a CUDA build.
 int64_t cuda_peak_memory(int device);
+
+// The key torch::optim keeps per-parameter state under: the TensorImpl address printed as a string in 1.13, the
+// address itself in 2.x.
+using OptimizerStateKey = std::remove_reference_t<decltype(std::declval<torch::optim::Optimizer&>().state())>::key_type;
+namespace detail {
+template <typename Key>
+Key optimizer_state_key(const torch::Tensor& p) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream s;  // what 1.13's c10::guts::to_string does
+    s << p.unsafeGetTensorImpl();
+    return s.str();
+  } else {
+    return p.unsafeGetTensorImpl();
+  }
+}
+}  // namespace detail
+inline OptimizerStateKey optimizer_state_key(const torch::Tensor& p) {
+  return detail::optimizer_state_key<OptimizerStateKey>(p);
+}
 
 inline std::string torch_version() {
 #ifdef TORCH_VERSION

@@ -2,19 +2,39 @@
 
 #include <torch/torch.h>
 
+#include <cstdlib>
 #include <thread>
 
 #include "torchlab/core/error.h"
 
 namespace torchlab {
 
+namespace {
+
+// A worker started by `torchlab launch` (or torchrun) has LOCAL_RANK: each worker on a machine takes its own GPU, as
+// NCCL needs.
+int default_cuda_index(const std::string& spec) {
+  const char* local = std::getenv("LOCAL_RANK");
+  if (!local) return 0;
+  const int index = std::atoi(local);
+  const int count = static_cast<int>(torch::cuda::device_count());
+  if (index >= count)
+    throw UserError("--device " + spec + ": this worker's LOCAL_RANK " + std::to_string(index) + " needs GPU " +
+                    std::to_string(index) + ", and this machine has " + std::to_string(count) + "; launch at most " +
+                    std::to_string(count) + " CUDA workers per machine, or use --device cpu");
+  return index;
+}
+
+}  // namespace
+
 torch::Device resolve_device(const std::string& spec) {
-  if (spec == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  if (spec == "auto" && !torch::cuda::is_available()) return torch::Device(torch::kCPU);
   if (spec == "cpu") return torch::Device(torch::kCPU);
-  if (spec == "cuda" || spec.rfind("cuda:", 0) == 0) {
+  if (spec == "auto" || spec == "cuda" || spec.rfind("cuda:", 0) == 0) {
     if (!torch::cuda::is_available())
-      throw UserError("--device " + spec + ": CUDA is not available in this build or machine; use --device cpu or auto");
-    int index = 0;
+      throw UserError("--device " + spec +
+                      ": CUDA is not available in this build or machine; use --device cpu or auto");
+    int index = spec.size() > 5 ? 0 : default_cuda_index(spec);
     if (spec.size() > 5) {
       try {
         size_t used = 0;

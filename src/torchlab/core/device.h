@@ -5,7 +5,8 @@
 
 namespace torchlab {
 
-// The one device rule: "auto" is CUDA when available, else CPU; "cpu", "cuda", "cuda:N" as given.
+// The one device rule: "auto" is CUDA when available, else CPU; "cpu", "cuda", "cuda:N" as given. "auto" and "cuda"
+// mean GPU LOCAL_RANK in a launched worker (one GPU per worker), GPU 0 otherwise.
 // Asking for CUDA on a machine without it is a UserError naming what is available.
 torch::Device resolve_device(const std::string& spec);
 

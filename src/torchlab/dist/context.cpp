@@ -3,9 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <csignal>
 #include <cmath>
+#include <csignal>
 #include <cstdlib>
+#include <optional>
 #include <thread>
 
 #include "torchlab/core/error.h"
@@ -50,6 +51,7 @@ struct Context::Impl {
   c10::intrusive_ptr<compat::Backend> group;
   std::string backend;
   at::Device device = at::kCPU;
+  std::optional<at::Device> preferred;  // set_device's
   int64_t seq = 0;
   std::string failure;  // set once a collective failed: later ones fail at once with the same message
 };
@@ -155,6 +157,10 @@ void Context::broadcast(const std::vector<at::Tensor>& tensors, int root, const 
   });
 }
 
+void Context::set_device(at::Device device) {
+  if (!impl_->group) impl_->preferred = device;
+}
+
 void Context::allreduce_sum(const std::vector<at::Tensor>& tensors, const std::string& what) {
   if (!env_.present || tensors.empty()) return;
   collective(what, tensors.front().device(), [&] {
@@ -172,8 +178,9 @@ void Context::allreduce_sum(const std::vector<at::Tensor>& tensors, const std::s
 
 void Context::barrier(const std::string& what) {
   if (!env_.present) return;
-  at::Device device = impl_->group ? impl_->device : at::Device(at::kCPU);
-  if (!impl_->group && env_.backend == "nccl") device = at::Device(at::kCUDA, 0);
+  at::Device device = impl_->group ? impl_->device : impl_->preferred.value_or(at::Device(at::kCPU));
+  if (!impl_->group && !impl_->preferred && env_.backend == "nccl")
+    device = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(env_.local_rank));
   auto one = at::zeros({1}, at::TensorOptions().device(device));
   allreduce_sum({one}, what);
 }
@@ -206,7 +213,7 @@ void Context::collective(const std::string& what, at::Device device, const std::
     throw UserError(impl.failure);
   }
   try {
-    if (!impl.group) make_group(device);
+    if (!impl.group) make_group(impl.preferred.value_or(device));
     issue();
   } catch (const UserError&) {
     throw;

@@ -40,6 +40,10 @@ class Context {
   // "gloo" or "nccl" once a collective ran; empty before, and in a single process.
   std::string backend() const;
 
+  // The device the training tensors live on, before the first collective: it picks the process group (nccl for
+  // CUDA under "auto"), and CPU tensors reduced later (metrics, flags) travel through it.
+  void set_device(at::Device device);
+
   // Collectives (in place, every rank calls them in the same order). `what` names the operation in error messages,
   // e.g. "gradient all-reduce at step 12".
   void broadcast(const std::vector<at::Tensor>& tensors, int root, const std::string& what);

@@ -115,6 +115,7 @@ DataParallelSource attach(Context& context, train::Learner& learner, torch::nn::
   if (o.rank != context.rank() || o.world_size != world)
     throw std::logic_error("dist::attach: the Learner was made for rank " + std::to_string(o.rank) + " of " +
                            std::to_string(o.world_size) + "; pass its options through dist::configure first");
+  if (!learner.parameters().empty()) context.set_device(learner.parameters().front().device());
   auto sync = std::make_shared<GradientSync>(context, learner.parameters());
   std::vector<at::Tensor> state;
   for (const auto& p : model.parameters()) state.push_back(p);

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "torchlab/finance/greeks.h"
@@ -51,8 +52,11 @@ ImpliedVolBatch implied_vol(const OptionTensors& batch, const torch::Tensor& tar
   out.lower = torch::clamp_min(b.sign * (Sd - Kd), 0.0);
   out.upper = torch::where(call, Sd, Kd);
   out.status = torch::full_like(target, kSolved, torch::kInt8);
-  out.status.masked_fill_(target <= out.lower, kBelowLowerBound);
-  out.status.masked_fill_(target >= out.upper, kAboveUpperBound);
+  // A price within a few ulps of a bound is at it: the bounds' exps round differently from one libm (glibc, SLEEF,
+  // MKL) to another, and no vol is pinned down by a time value that small anyway.
+  const auto slack = 8 * std::numeric_limits<double>::epsilon() * torch::maximum(Sd, Kd);
+  out.status.masked_fill_(target <= out.lower + slack, kBelowLowerBound);
+  out.status.masked_fill_(target >= out.upper - slack, kAboveUpperBound);
   out.vol = torch::full_like(target, std::nan(""));
   out.iterations = torch::zeros_like(target, torch::kInt64);
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "torchlab/core/compat.h"
 #include "torchlab/core/error.h"
 #include "torchlab/rl/mlp.h"
 
@@ -310,20 +311,6 @@ void fused_copy(FusedMlp& target, const FusedMlp& online) {
   for (size_t k = 0; k < t.size(); ++k) std::copy(o[k].data, o[k].data + o[k].numel, t[k].data);
 }
 
-namespace {
-
-// The key torch::optim keeps per-parameter state under: a string of the TensorImpl address in 1.13, the address
-// itself in 2.x.
-template <typename Map>
-typename Map::key_type state_key(const torch::Tensor& p) {
-  if constexpr (std::is_same_v<typename Map::key_type, std::string>)
-    return c10::guts::to_string(p.unsafeGetTensorImpl());
-  else
-    return p.unsafeGetTensorImpl();
-}
-
-}  // namespace
-
 void FusedAdam::bind(torch::optim::Adam& optimizer, FusedMlp& net) {
   optimizer_ = &optimizer;
   net_ = &net;
@@ -337,13 +324,12 @@ void FusedAdam::bind(torch::optim::Adam& optimizer, FusedMlp& net) {
   const auto& tensors = groups[0].params();
   if (tensors.size() != net.params().size())
     throw UserError("the optimizer and the fused network disagree on the number of parameters");
-  using Map = std::decay_t<decltype(optimizer.state())>;
   auto& state = optimizer.state();
   for (size_t k = 0; k < tensors.size(); ++k) {
     const auto& p = tensors[k];
     if (p.data_ptr<float>() != net.params()[k].data)
       throw UserError("the optimizer's parameters are not the fused network's (bind the optimizer of that module)");
-    auto key = state_key<Map>(p);
+    const auto key = compat::optimizer_state_key(p);
     auto it = state.find(key);
     if (it == state.end()) {
       auto fresh = std::make_unique<torch::optim::AdamParamState>();

@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "torchlab/core/compat.h"
+
 namespace torchlab::vision {
 namespace {
 
@@ -117,7 +119,7 @@ torch::Tensor FusedAdam::step(LossClosure closure) {
     for (auto& p : group.params()) {
       if (!p.grad().defined()) continue;
       TORCH_CHECK(!p.grad().is_sparse(), "Adam does not support sparse gradients");
-      const std::string key = c10::guts::to_string(p.unsafeGetTensorImpl());
+      const auto key = compat::optimizer_state_key(p);
       auto it = state_.find(key);
       if (it == state_.end()) {
         auto fresh = std::make_unique<AdamParamState>();
