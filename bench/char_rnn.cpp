@@ -24,7 +24,7 @@ std::filesystem::path corpus_path() {
   throw std::runtime_error("data/moby-dick.txt not found (run scripts/setup.sh, or set TORCHLAB_CHAR_RNN_TEXT)");
 }
 
-bench::Result tch_preset(int cuda) {
+bench::Result tch_preset(int cuda, const std::string& precision) {
   using namespace torchlab::text;
   const int64_t seq = 180, batch = 256;
   torch::manual_seed(42);
@@ -33,6 +33,7 @@ bench::Result tch_preset(int cuda) {
   ModelOptions mo;
   mo.vocab = corpus.vocab.size();
   mo.hidden = 256;
+  mo.precision = precision;
   CharRnn model(mo);
   model->to(device);
   torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(0.01));
@@ -49,11 +50,13 @@ bench::Result tch_preset(int cuda) {
   };
   const int steps = cuda ? 30 : 4;  // a GPU step takes milliseconds: more of them for a steady median
   const auto secs = bench::time_runs(step, steps, cuda ? 5 : 1);
-  return {
-      static_cast<double>(batch * seq) / bench::median(secs), "chars/s", true,
-      std::string(model->fused_active() ? "fused LSTM" : "torch::nn::LSTM") + ", batch 256 x 180, median of " + std::to_string(steps) + " steps"};
+  return {static_cast<double>(batch * seq) / bench::median(secs), "chars/s", true,
+          std::string(model->fused_active() ? "fused LSTM" : "torch::nn::LSTM") + " " + precision +
+              ", batch 256 x 180, median of " + std::to_string(steps) + " steps"};
 }
 
-bench::Register reg("char_rnn/tch_preset_train_chars", tch_preset);
+bench::Register reg("char_rnn/tch_preset_train_chars", [](int cuda) { return tch_preset(cuda, "fp32"); });
+// Mixed precision: the LSTM's recurrent GEMMs on bf16 operands (--precision bf16); Python: torch.autocast(bf16).
+bench::Register reg_bf16("char_rnn/tch_preset_train_chars_bf16", [](int cuda) { return tch_preset(cuda, "bf16"); });
 
 }  // namespace

@@ -12,7 +12,7 @@ from common import median, report, time_runs
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def tch_preset(device):
+def tch_preset(device, bf16=False):
     seq, batch = 180, 256
     torch.manual_seed(42)
     path = os.environ.get("TORCHLAB_CHAR_RNN_TEXT", os.path.join(HERE, "..", "..", "data", "moby-dick.txt"))
@@ -34,8 +34,11 @@ def tch_preset(device):
         windows = torch.stack([labels[s : s + seq + 1] for s in starts.tolist()]).to(device)
         xs = F.one_hot(windows[:, :seq], vocab).float()
         ys = windows[:, 1:]
-        out, _ = lstm(xs)
-        loss = F.cross_entropy(linear(out).reshape(-1, vocab), ys.reshape(-1))
+        # bf16: PyTorch's mixed precision, autocast (what a Python user would turn on)
+        with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=bf16):
+            out, _ = lstm(xs)
+            logits = linear(out)
+        loss = F.cross_entropy(logits.float().reshape(-1, vocab), ys.reshape(-1))
         opt.zero_grad()
         loss.backward()
         for p in params:
@@ -45,14 +48,15 @@ def tch_preset(device):
 
     steps = 30 if device.startswith("cuda") else 4  # as bench/char_rnn.cpp
     secs = time_runs(step, steps, 5 if steps == 30 else 1)
-    report("char_rnn/tch_preset_train_chars", batch * seq / median(secs), "chars/s", True,
-           "torch.nn.LSTM on one-hot (%s), batch 256 x 180, median of %d steps" % (device, steps))
+    report("char_rnn/tch_preset_train_chars" + ("_bf16" if bf16 else ""), batch * seq / median(secs), "chars/s", True,
+           "torch.nn.LSTM on one-hot (%s%s), batch 256 x 180, median of %d steps"
+           % (device, ", autocast bf16" if bf16 else "", steps))
 
 
 if __name__ == "__main__":
     name = sys.argv[1]
     device = sys.argv[2] if len(sys.argv) > 2 else "cpu"
-    if name == "char_rnn/tch_preset_train_chars":
-        tch_preset(device)
+    if name in ("char_rnn/tch_preset_train_chars", "char_rnn/tch_preset_train_chars_bf16"):
+        tch_preset(device, name.endswith("_bf16"))
     else:
         sys.exit("unknown workload " + name)

@@ -35,6 +35,7 @@ const std::vector<std::pair<std::string, std::string>>& flag_keys() {
                                                                         {"--hidden", "hidden"},
                                                                         {"--dropout", "dropout"},
                                                                         {"--impl", "impl"},
+                                                                        {"--precision", "precision"},
                                                                         {"--seq-len", "seq_len"},
                                                                         {"--batch-size", "batch_size"},
                                                                         {"--epochs", "epochs"},
@@ -63,6 +64,10 @@ void add_train(CLI::App& parent) {
   app->add_option("--dropout", c.model.dropout, "dropout between layers and before the output layer")
       ->default_str("preset");
   app->add_option("--impl", c.model.impl, "auto (fused LSTM on CPU, torch::nn elsewhere) | fused | torch")
+      ->capture_default_str();
+  app->add_option("--precision", c.model.precision,
+                  "fp32 | bf16 (mixed: the LSTM's recurrent matrix products on bf16 operands, fast on CPUs with "
+                  "AMX or AVX512-BF16)")
       ->capture_default_str();
   app->add_option("--seq-len", c.seq_len, "characters per training window")->default_str("preset");
   app->add_option("--batch-size", c.batch_size, "windows per step")->default_str("preset");
@@ -96,6 +101,7 @@ void add_train(CLI::App& parent) {
       if (key != "seed") merged[key] = given_json[key];
     }
     merged["impl"] = given_json["impl"];
+    merged["precision"] = given_json["precision"];
     r.config = CharRnnConfig::from_json(merged);
     r.config.seed = f->common.seed;
     if (app->count("--preset")) r.given.insert("preset");

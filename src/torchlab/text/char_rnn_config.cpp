@@ -17,6 +17,7 @@ nlohmann::json CharRnnConfig::to_json() const {
           {"hidden", model.hidden},
           {"dropout", model.dropout},
           {"impl", model.impl},
+          {"precision", model.precision},
           {"vocab_size", model.vocab},
           {"seq_len", seq_len},
           {"batch_size", batch_size},
@@ -41,6 +42,7 @@ CharRnnConfig CharRnnConfig::from_json(const nlohmann::json& j) {
     c.model.hidden = j.at("hidden");
     c.model.dropout = j.at("dropout");
     c.model.impl = j.value("impl", std::string("auto"));
+    c.model.precision = j.value("precision", std::string("fp32"));
     c.model.vocab = j.at("vocab_size");
     c.seq_len = j.at("seq_len");
     c.batch_size = j.at("batch_size");

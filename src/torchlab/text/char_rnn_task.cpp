@@ -32,7 +32,7 @@ CharRnnConfig merge_resumed(const train::RunDir& run, const TrainRequest& reques
   for (const auto& key : request.given)
     if (asked.contains(key)) now[key] = asked[key];
   train::check_same_config(saved, now, resume_keys(), run.dir());
-  for (const auto* key : {"epochs", "sample_length", "sample_temperature", "impl"})
+  for (const auto* key : {"epochs", "sample_length", "sample_temperature", "impl", "precision"})
     if (request.given.count(key)) now[key] = asked[key];
   config = CharRnnConfig::from_json(now);
   return config;

@@ -141,18 +141,37 @@ BufferPool& pool() {
 
 struct Saved {
   Tensor gates, c, tc;  // [T, B, 4H] activated gates, [T, B, H] cell states and their tanh
+  Tensor hb;            // bf16 mode: the hidden states in bf16, the recurrent GEMMs' operand
 };
 
+// bf16 mode: the recurrent GEMMs (h W_hh^T forward; dgates W_hh and the weight gradient backward) take bf16 operands
+// (AMX/AVX512-BF16 GEMMs run 4x the float rate on CPUs that have them) and their results are added to float state;
+// the gate arithmetic, cell state, input projections and the returned gradients stay float.
+Tensor to_bf16(const Tensor& t) { return t.to(torch::kBFloat16); }
+
 // gates holds the input projections [T, B, 4H] on entry and the activated gates on exit.
-Tensor forward_core(Tensor& gates, const Tensor& w_hh, Saved& saved) {
+Tensor forward_core(Tensor& gates, const Tensor& w_hh, Saved& saved, bool bf16) {
   const int64_t T = gates.size(0), B = gates.size(1), H = w_hh.size(1);
   auto hs = pool().get({T, B, H}, gates.options());
   auto c = pool().get({T, B, H}, gates.options());
   auto tc = pool().get({T, B, H}, gates.options());
   const auto w_t = w_hh.t();
+  Tensor hb, w_tb, rec;
+  if (bf16) {
+    hb = pool().get({T, B, H}, gates.options().dtype(torch::kBFloat16));
+    w_tb = to_bf16(w_t).contiguous();
+    rec = pool().get({B, 4 * H}, gates.options().dtype(torch::kBFloat16));
+  }
   for (int64_t t = 0; t < T; ++t) {
     auto g = gates[t];
-    if (t > 0) g.addmm_(hs[t - 1], w_t);
+    if (t > 0) {
+      if (bf16) {
+        at::mm_out(rec, hb[t - 1], w_tb);
+        g.add_(rec);
+      } else {
+        g.addmm_(hs[t - 1], w_t);
+      }
+    }
     AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "fused_lstm_cell", [&] {
       scalar_t* gp = g.data_ptr<scalar_t>();
       const scalar_t* cp = t > 0 ? c[t - 1].data_ptr<scalar_t>() : nullptr;
@@ -162,8 +181,9 @@ Tensor forward_core(Tensor& gates, const Tensor& w_hh, Saved& saved) {
       at::parallel_for(0, B, 8,
                        [&](int64_t b0, int64_t b1) { cell_forward<scalar_t>(gp, cp, ct, tct, ht, b0, b1, H); });
     });
+    if (bf16) hb[t].copy_(hs[t]);
   }
-  saved = {gates, c, tc};
+  saved = {gates, c, tc, hb};
   return hs;
 }
 
@@ -181,6 +201,13 @@ Tensor backward_core(const Tensor& grad_hs, const Tensor& hs, const Tensor& w_hh
   }
   auto dc = torch::zeros({B, H}, gates.options());
   const auto c_zero = torch::zeros({B, H}, gates.options());
+  const bool bf16 = saved.hb.defined();
+  Tensor gb, w_b, rec;
+  if (bf16) {
+    gb = pool().get(gates.sizes(), gates.options().dtype(torch::kBFloat16));
+    w_b = to_bf16(w_hh);
+    rec = pool().get({B, H}, gates.options().dtype(torch::kBFloat16));
+  }
   for (int64_t t = T - 1; t >= 0; --t) {
     auto g = gates[t];
     AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "fused_lstm_cell_backward", [&] {
@@ -192,10 +219,21 @@ Tensor backward_core(const Tensor& grad_hs, const Tensor& hs, const Tensor& w_hh
       at::parallel_for(0, B, 8,
                        [&](int64_t b0, int64_t b1) { cell_backward<scalar_t>(gp, dht, cp, tct, dcp, b0, b1, H); });
     });
-    if (t > 0) dh[t - 1].addmm_(g, w_hh);
+    if (bf16) {
+      gb[t].copy_(g);
+      if (t > 0) {
+        at::mm_out(rec, gb[t], w_b);
+        dh[t - 1].add_(rec);
+      }
+    } else if (t > 0) {
+      dh[t - 1].addmm_(g, w_hh);
+    }
   }
   // dW_hh = sum_t dgates_t^T h_{t-1}: one GEMM over all steps (h_{-1} = 0).
-  if (T > 1) {
+  if (T > 1 && bf16) {
+    dw_hh = gb.narrow(0, 1, T - 1).reshape({-1, 4 * H}).t().mm(saved.hb.narrow(0, 0, T - 1).reshape({-1, H}));
+    dw_hh = dw_hh.to(w_hh.scalar_type());
+  } else if (T > 1) {
     dw_hh = gates.narrow(0, 1, T - 1).reshape({-1, 4 * H}).t().mm(hs.narrow(0, 0, T - 1).reshape({-1, H}));
   } else {
     dw_hh = torch::zeros_like(w_hh);
@@ -212,11 +250,13 @@ Saved take(AutogradContext* ctx) {
   s.gates = gates.toTensor();
   s.c = ctx->saved_data["c"].toTensor();
   s.tc = ctx->saved_data["tc"].toTensor();
+  if (ctx->saved_data["hb"].isTensor()) s.hb = ctx->saved_data["hb"].toTensor();
   // Backward overwrites the gates in place; drop them so a second backward fails clearly (and the buffers return to
   // the pool).
   ctx->saved_data["gates"] = Tensor();
   ctx->saved_data["c"] = Tensor();
   ctx->saved_data["tc"] = Tensor();
+  ctx->saved_data["hb"] = Tensor();
   return s;
 }
 
@@ -224,6 +264,7 @@ void keep(AutogradContext* ctx, const Saved& s) {
   ctx->saved_data["gates"] = s.gates;
   ctx->saved_data["c"] = s.c;
   ctx->saved_data["tc"] = s.tc;
+  ctx->saved_data["hb"] = s.hb;
 }
 
 void check_args(const Tensor& w_hh, int64_t gate_width) {
@@ -233,7 +274,8 @@ void check_args(const Tensor& w_hh, int64_t gate_width) {
 }
 
 struct TokensFn : public torch::autograd::Function<TokensFn> {
-  static Tensor forward(AutogradContext* ctx, const Tensor& tokens, const Tensor& table, const Tensor& w_hh) {
+  static Tensor forward(AutogradContext* ctx, const Tensor& tokens, const Tensor& table, const Tensor& w_hh,
+                        bool bf16) {
     check_args(w_hh, table.size(1));
     const int64_t T = tokens.size(0), B = tokens.size(1), G = table.size(1), V = table.size(0);
     auto idx = tokens.contiguous();
@@ -251,7 +293,7 @@ struct TokensFn : public torch::autograd::Function<TokensFn> {
       });
     });
     Saved saved;
-    auto hs = forward_core(gates, w_hh, saved);
+    auto hs = forward_core(gates, w_hh, saved, bf16);
     keep(ctx, saved);
     ctx->saved_data["tokens"] = idx;
     ctx->saved_data["vocab"] = V;
@@ -280,17 +322,17 @@ struct TokensFn : public torch::autograd::Function<TokensFn> {
         }
       });
     });
-    return {Tensor(), dtable, dw_hh};
+    return {Tensor(), dtable, dw_hh, Tensor()};
   }
 };
 
 struct ProjectedFn : public torch::autograd::Function<ProjectedFn> {
-  static Tensor forward(AutogradContext* ctx, const Tensor& gx, const Tensor& w_hh) {
+  static Tensor forward(AutogradContext* ctx, const Tensor& gx, const Tensor& w_hh, bool bf16) {
     check_args(w_hh, gx.size(2));
     auto gates = pool().get(gx.sizes(), gx.options());
     gates.copy_(gx);
     Saved saved;
-    auto hs = forward_core(gates, w_hh, saved);
+    auto hs = forward_core(gates, w_hh, saved, bf16);
     keep(ctx, saved);
     ctx->save_for_backward({hs, w_hh});
     return hs;
@@ -301,20 +343,20 @@ struct ProjectedFn : public torch::autograd::Function<ProjectedFn> {
     auto saved = take(ctx);
     Tensor dw_hh;
     auto dgx = backward_core(grads[0], vars[0], vars[1], saved, dw_hh);
-    return {dgx, dw_hh};
+    return {dgx, dw_hh, Tensor()};
   }
 };
 
 }  // namespace
 
-Tensor fused_lstm_tokens(const Tensor& tokens, const Tensor& table, const Tensor& w_hh) {
+Tensor fused_lstm_tokens(const Tensor& tokens, const Tensor& table, const Tensor& w_hh, bool bf16) {
   TORCH_CHECK(tokens.dim() == 2 && tokens.scalar_type() == torch::kInt64, "tokens must be int64 [T, B]");
-  return TokensFn::apply(tokens, table, w_hh);
+  return TokensFn::apply(tokens, table, w_hh, bf16);
 }
 
-Tensor fused_lstm(const Tensor& gx, const Tensor& w_hh) {
+Tensor fused_lstm(const Tensor& gx, const Tensor& w_hh, bool bf16) {
   TORCH_CHECK(gx.dim() == 3, "gx must be [T, B, 4H]");
-  return ProjectedFn::apply(gx, w_hh);
+  return ProjectedFn::apply(gx, w_hh, bf16);
 }
 
 }  // namespace torchlab::text

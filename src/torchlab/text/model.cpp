@@ -6,8 +6,8 @@
 namespace torchlab::text {
 
 nlohmann::json to_json(const ModelOptions& o) {
-  return {{"cell", o.cell},     {"vocab", o.vocab},     {"hidden", o.hidden},
-          {"layers", o.layers}, {"dropout", o.dropout}, {"impl", o.impl}};
+  return {{"cell", o.cell},       {"vocab", o.vocab}, {"hidden", o.hidden},      {"layers", o.layers},
+          {"dropout", o.dropout}, {"impl", o.impl},   {"precision", o.precision}};
 }
 
 ModelOptions model_options_from_json(const nlohmann::json& j) {
@@ -18,6 +18,7 @@ ModelOptions model_options_from_json(const nlohmann::json& j) {
   o.layers = j.at("layers").get<int64_t>();
   o.dropout = j.at("dropout").get<double>();
   o.impl = j.value("impl", std::string("auto"));
+  o.precision = j.value("precision", std::string("fp32"));
   return o;
 }
 
@@ -30,6 +31,10 @@ void validate(const ModelOptions& o) {
   if (o.impl != "auto" && o.impl != "fused" && o.impl != "torch")
     throw UserError("--impl " + o.impl + ": expected auto, fused or torch");
   if (o.impl == "fused" && o.cell != "lstm") throw UserError("--impl fused is for --cell lstm; use auto or torch");
+  if (o.precision != "fp32" && o.precision != "bf16")
+    throw UserError("--precision " + o.precision + ": expected fp32 or bf16");
+  if (o.precision == "bf16" && (o.cell != "lstm" || o.impl == "torch"))
+    throw UserError("--precision bf16 is the fused LSTM's (--cell lstm, --impl auto or fused); use --precision fp32");
   if (o.vocab < 1) throw UserError("the vocabulary is empty");
 }
 
@@ -53,6 +58,9 @@ bool CharRnnImpl::fused_active() const {
   const bool cpu = head_->weight.device().is_cpu();
   if (!cpu && options_.impl == "fused")
     throw UserError("--impl fused runs on CPU only; use --impl auto or torch on " + head_->weight.device().str());
+  if (!cpu && options_.precision == "bf16")
+    throw UserError("--precision bf16 is the fused CPU LSTM's; on " + head_->weight.device().str() +
+                    " use --precision fp32 (cuDNN already runs its GEMMs in TF32)");
   return cpu;
 }
 
@@ -62,6 +70,7 @@ torch::Tensor CharRnnImpl::one_hot(const torch::Tensor& tokens) const {
 
 torch::Tensor CharRnnImpl::forward_fused(const torch::Tensor& tokens) {
   auto params = lstm_->named_parameters(false);
+  const bool bf16 = options_.precision == "bf16" && head_->weight.scalar_type() == torch::kFloat32;
   torch::Tensor x;
   for (int64_t l = 0; l < options_.layers; ++l) {
     const auto s = std::to_string(l);
@@ -70,12 +79,12 @@ torch::Tensor CharRnnImpl::forward_fused(const torch::Tensor& tokens) {
     const auto bias = params["bias_ih_l" + s] + params["bias_hh_l" + s];
     if (l == 0) {
       // one_hot(x) W_ih^T + b = row x of (W_ih^T + b): a gather instead of a GEMM with V - 1 zeros per row.
-      x = fused_lstm_tokens(tokens, w_ih.t() + bias, w_hh);
+      x = fused_lstm_tokens(tokens, w_ih.t() + bias, w_hh, bf16);
     } else {
       if (options_.dropout > 0) x = torch::dropout(x, options_.dropout, is_training());
       const int64_t T = x.size(0), B = x.size(1);
       auto gx = torch::addmm(bias, x.reshape({T * B, -1}), w_ih.t()).view({T, B, -1});
-      x = fused_lstm(gx, w_hh);
+      x = fused_lstm(gx, w_hh, bf16);
     }
   }
   return x;
