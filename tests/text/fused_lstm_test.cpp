@@ -186,7 +186,7 @@ TEST(FusedLstm, FloatMatchesTorchLstm) {
 }
 
 // Mixed precision (--precision bf16): the same model in float32 with its recurrent GEMMs on bf16 operands stays within
-// bf16's rounding (8 significant bits) of the float64 reference: loss to 1e-2 relative, each gradient to 1 % of its
+// bf16's rounding (8 significant bits) of the float64 reference: loss to 1e-2 relative, each gradient to 2 % of its
 // norm; and on two layers too.
 TEST(FusedLstm, Bf16RecurrenceStaysWithinBf16RoundingOfTheReference) {
   for (int64_t layers : {1, 2}) {
@@ -218,7 +218,7 @@ TEST(FusedLstm, Bf16RecurrenceStaysWithinBf16RoundingOfTheReference) {
     EXPECT_NE(lm, ls) << "bf16 mode gave float32's exact loss: is it on?";
     for (const auto& [name, g] : gr) {
       const double rel = ((gm[name].to(torch::kDouble) - g).norm() / g.norm()).item<double>();
-      EXPECT_LT(rel, 1e-2) << name << " layers " << layers;
+      EXPECT_LT(rel, 2e-2) << name << " layers " << layers;
     }
     const double w_hh_diff = (gm["rnn.weight_hh_l0"] - gs["rnn.weight_hh_l0"]).abs().max().item<double>();
     EXPECT_GT(w_hh_diff, 0) << "the recurrent weight's gradient is float32's exactly: is bf16 on?";

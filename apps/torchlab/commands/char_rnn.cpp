@@ -66,8 +66,8 @@ void add_train(CLI::App& parent) {
   app->add_option("--impl", c.model.impl, "auto (fused LSTM on CPU, torch::nn elsewhere) | fused | torch")
       ->capture_default_str();
   app->add_option("--precision", c.model.precision,
-                  "fp32 | bf16 (mixed: the LSTM's recurrent matrix products on bf16 operands, fast on CPUs with "
-                  "AMX or AVX512-BF16)")
+                  "fp32 | bf16 (mixed, CPU: the LSTM's and output layer's matrix products on bf16 operands, "
+                  "fast on CPUs with AMX or AVX512-BF16)")
       ->capture_default_str();
   app->add_option("--seq-len", c.seq_len, "characters per training window")->default_str("preset");
   app->add_option("--batch-size", c.batch_size, "windows per step")->default_str("preset");

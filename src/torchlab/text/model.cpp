@@ -100,6 +100,11 @@ torch::Tensor CharRnnImpl::forward(const torch::Tensor& tokens) {
     x = std::get<0>(gru_->forward(one_hot(tokens)));
   }
   if (options_.dropout > 0) x = torch::dropout(x, options_.dropout, is_training());
+  if (options_.precision == "bf16" && fused_active() && x.scalar_type() == torch::kFloat32) {
+    // Mixed precision as autocast does it: the output layer's GEMM on bf16 operands, float logits for the loss.
+    const auto bf = torch::kBFloat16;
+    return torch::linear(x.to(bf), head_->weight.to(bf), head_->bias.to(bf)).to(torch::kFloat32);
+  }
   return head_->forward(x);
 }
 

@@ -19,7 +19,7 @@ struct ModelOptions {
   int64_t layers = 1;
   double dropout = 0;              // between layers and before the head, in training mode
   std::string impl = "auto";       // auto (fused for LSTM on CPU) | fused | torch
-  std::string precision = "fp32";  // fp32 | bf16 (the fused LSTM's recurrent GEMMs on bf16 operands)
+  std::string precision = "fp32";  // fp32 | bf16 (mixed: the fused LSTM's recurrent and output GEMMs on bf16 operands)
 };
 nlohmann::json to_json(const ModelOptions& o);
 ModelOptions model_options_from_json(const nlohmann::json& j);
