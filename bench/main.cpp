@@ -1,12 +1,13 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "harness.h"
+#include "torchlab/core/cpu_allocator.h"
 
 namespace bench {
 
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
   const std::string name = argc > 1 ? argv[1] : "--list";
   const bool cuda = argc > 2 && std::string(argv[2]) == "cuda";
   if (const char* t = std::getenv("TORCHLAB_BENCH_THREADS")) torch::set_num_threads(std::atoi(t));
+  torchlab::install_caching_cpu_allocator();  // as the torchlab program does
   if (name == "--list") {
     for (const auto& w : bench::workloads()) std::cout << w.name << "\n";
     return 0;
@@ -46,8 +48,11 @@ int main(int argc, char** argv) {
   for (const auto& w : bench::workloads()) {
     if (w.name != name) continue;
     const auto r = w.run(cuda);
-    nlohmann::json j = {{"workload", w.name}, {"value", r.value}, {"unit", r.unit},
-                        {"higher_is_better", r.higher_is_better}, {"note", r.note}};
+    nlohmann::json j = {{"workload", w.name},
+                        {"value", r.value},
+                        {"unit", r.unit},
+                        {"higher_is_better", r.higher_is_better},
+                        {"note", r.note}};
     std::cout << j.dump() << std::endl;
     return 0;
   }

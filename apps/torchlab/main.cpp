@@ -9,6 +9,7 @@
 
 #include "torchlab/command.h"
 #include "torchlab/core/console.h"
+#include "torchlab/core/cpu_allocator.h"
 #include "torchlab/core/device.h"
 #include "torchlab/core/error.h"
 #include "torchlab/core/version.h"
@@ -70,6 +71,7 @@ int main(int argc, char** argv) {
 #ifdef TORCHLAB_PRELOAD
   preload_libstdcxx(argv);
 #endif
+  install_caching_cpu_allocator();
   CLI::App app{"torchlab " TORCHLAB_VERSION " - machine learning in C++ on libtorch"};
   app.set_version_flag("--version", std::string("torchlab ") + TORCHLAB_VERSION);
   app.require_subcommand(1);
