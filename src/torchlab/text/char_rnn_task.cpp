@@ -129,7 +129,7 @@ TrainOutcome train_char_rnn(const TrainRequest& request) {
     const double valid_loss = end.valid.count("loss") ? end.valid.at("loss") : NAN;
     outcome.valid_loss = valid_loss;
     print(epoch_line(end.epoch, end.train_loss, valid_loss) + "\n");
-    if (config.sample_length > 0) {
+    if (config.sample_length > 0 && learner.chief()) {  // under data parallel, rank 0 alone samples and writes
       SampleOptions so;
       so.length = config.sample_length;
       so.temperature = config.sample_temperature;

@@ -129,9 +129,10 @@ class Learner {
   RunDir& run() { return run_; }
   const LearnerOptions& options() const { return options_; }
   std::vector<torch::Tensor> parameters() const { return model_->parameters(); }
+  // Rank 0, or a single process: the one that writes the run (checkpoints, logs, samples, the report).
+  bool chief() const { return options_.rank == 0; }
 
  private:
-  bool chief() const { return options_.rank == 0; }
   void checkpoint_now(const std::map<std::string, double>* valid);
   void apply_lr();
   std::map<std::string, double> validate(BatchSource& valid, int64_t epoch);

@@ -120,9 +120,11 @@ TrainOutcome train_mnist(const TrainRequest& request) {
   TrainOutcome outcome;
   learner.on_epoch_end = [&, eval](const train::EpochEnd& end) {
     if (eval->count() > 0) {
-      learner.run().save_table("confusion", eval->confusion_table(classes));
-      learner.run().save_table("per_class", eval->per_class_table(classes));
-      learner.run().save_images("misclassified", eval->misclassified_images(classes));
+      if (learner.chief()) {  // under data parallel, rank 0 alone writes the run
+        learner.run().save_table("confusion", eval->confusion_table(classes));
+        learner.run().save_table("per_class", eval->per_class_table(classes));
+        learner.run().save_images("misclassified", eval->misclassified_images(classes));
+      }
       outcome.test_accuracy = eval->accuracy();
       outcome.test_loss = eval->mean_loss();
     }
