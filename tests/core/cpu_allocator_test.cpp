@@ -11,7 +11,7 @@ using torchlab::cpu_cache_stats;
 
 TEST(CpuAllocator, AFreedLargeBlockIsReusedForTheSameSize) {
   auto* a = caching_cpu_allocator();
-  const size_t n = size_t(3) << 20;
+  const size_t n = size_t(6) << 20;
   void* first = nullptr;
   {
     auto block = a->allocate(n);
@@ -40,10 +40,10 @@ TEST(CpuAllocator, SmallBlocksGoToLibtorchsAllocator) {
 TEST(CpuAllocator, TensorsAllocatedThroughItKeepTheirValues) {
   torchlab::install_caching_cpu_allocator();
   const auto before = cpu_cache_stats();
-  { auto t = torch::full({1 << 20}, 2.5f); }  // 4 MiB
-  auto a = torch::arange(1 << 20, torch::kFloat32);
+  { auto t = torch::full({1 << 21}, 2.5f); }  // 8 MiB
+  auto a = torch::arange(1 << 21, torch::kFloat32);
   auto b = a * 2;
   EXPECT_EQ(b[12345].item<float>(), 24690.f);
-  EXPECT_EQ(a[(1 << 20) - 1].item<float>(), float((1 << 20) - 1));
+  EXPECT_EQ(a[(1 << 21) - 1].item<float>(), float((1 << 21) - 1));
   EXPECT_GT(cpu_cache_stats().hits, before.hits);  // a or b reused the first tensor's block
 }

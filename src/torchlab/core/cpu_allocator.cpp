@@ -16,8 +16,8 @@
 namespace torchlab {
 namespace {
 
-constexpr size_t kMinCached = size_t(1) << 20;
-constexpr size_t kAlignment = 64;  // libtorch's CPU alignment
+constexpr size_t kMinCached = size_t(4) << 20;  // see the header
+constexpr size_t kAlignment = 64;               // libtorch's CPU alignment
 
 // Rounds up to one of 8 classes per power of two, so a block serves requests up to 1/8 smaller than itself.
 size_t size_class(size_t n) {
