@@ -31,6 +31,8 @@ TEST(CharRnnCli, TrainsPrintsEpochsAndSamplesThenResumes) {
   EXPECT_NE(r.out.find("Dataset loaded, "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Epoch: 1, loss: "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Epoch: 2, loss: "), std::string::npos) << r.out;
+  const std::string both = r.out + r.err;  // the seed's line once, not again from the Learner
+  EXPECT_EQ(both.find("Epoch: 1, loss: "), both.rfind("Epoch: 1, loss: ")) << both;
   EXPECT_NE(r.out.find(" bpc)\nSample:\n"), std::string::npos) << r.out;
   EXPECT_TRUE(std::filesystem::exists(dir / "runs/a/samples/sample-epoch-002.txt"));
   EXPECT_TRUE(std::filesystem::exists(dir / "runs/a/report.html"));

@@ -323,9 +323,11 @@ void Learner::fit(BatchSource& train, BatchSource* valid) {
     // End of the epoch.
     if (valid && options_.validate_every_steps == 0) last_valid = validate(*valid, epoch);
     EpochEnd end{epoch, progress_.step, epoch_window.loss / std::max<int64_t>(1, epoch_window.steps), last_valid};
-    std::string line = "Epoch: " + std::to_string(epoch) + ", loss: " + fixed(end.train_loss, 3);
-    for (const auto& [k, v] : last_valid) line += ", val " + k + ": " + fixed(v, 4);
-    dashboard.message(line);
+    if (options_.epoch_line) {
+      std::string line = "Epoch: " + std::to_string(epoch) + ", loss: " + fixed(end.train_loss, 3);
+      for (const auto& [k, v] : last_valid) line += ", val " + k + ": " + fixed(v, 4);
+      dashboard.message(line);
+    }
     if (on_epoch_end) on_epoch_end(end);
     ++progress_.epoch;
     progress_.batch_in_epoch = 0;

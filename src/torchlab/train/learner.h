@@ -30,9 +30,9 @@ struct StepResult {
   // Scalar loss. The Learner runs backward, clipping, the after-backward hook and the optimizer step on it. Leave it
   // undefined when the step optimized by itself (manual optimization, e.g. a fused DQN update) and report `value`.
   torch::Tensor loss;
-  double value = 0;                        // the loss as a number when `loss` is undefined
-  std::map<std::string, double> metrics;   // averaged over log windows / validation
-  int64_t items = 0;                       // what throughput counts (characters, images, moves)
+  double value = 0;                       // the loss as a number when `loss` is undefined
+  std::map<std::string, double> metrics;  // averaged over log windows / validation
+  int64_t items = 0;                      // what throughput counts (characters, images, moves)
 };
 
 enum class Mode { Min, Max };
@@ -48,18 +48,18 @@ struct CheckpointPolicy {
 struct EarlyStopping {
   std::string metric;  // empty = off; a validation metric name ("loss", "accuracy", ...)
   Mode mode = Mode::Min;
-  int patience = 3;    // validations without improvement before stopping
+  int patience = 3;  // validations without improvement before stopping
   double min_delta = 0;
 };
 
 struct LearnerOptions {
   int64_t epochs = 1;
-  int64_t max_steps = 0;        // 0 = no limit (stops mid-epoch when reached)
-  double clip_value = 0;        // clamp every gradient element to [-v, v] (tch-rs backward_step_clip); 0 = off
-  double clip_norm = 0;         // scale gradients to global L2 norm <= v; 0 = off
+  int64_t max_steps = 0;  // 0 = no limit (stops mid-epoch when reached)
+  double clip_value = 0;  // clamp every gradient element to [-v, v] (tch-rs backward_step_clip); 0 = off
+  double clip_norm = 0;   // scale gradients to global L2 norm <= v; 0 = off
   std::function<double(int64_t step)> lr_schedule;  // multiplier of each group's base lr at a step; empty = constant
-  int64_t validate_every_steps = 0;  // 0 = after each epoch
-  int64_t log_every_steps = 20;      // train rows in metrics.jsonl
+  int64_t validate_every_steps = 0;                 // 0 = after each epoch
+  int64_t log_every_steps = 20;                     // train rows in metrics.jsonl
   EarlyStopping early_stopping;
   CheckpointPolicy checkpoints;
   uint64_t seed = 42;          // the Learner's data-order seed (with torch's RNG it is saved in every checkpoint)
@@ -69,7 +69,8 @@ struct LearnerOptions {
   bool quiet = false;          // no dashboard (tests, workers other than rank 0)
   int rank = 0;                // data-parallel rank: only rank 0 logs, saves and writes the report
   int world_size = 1;
-  bool write_report = true;    // report.html at the end of fit
+  bool write_report = true;  // report.html at the end of fit
+  bool epoch_line = true;    // "Epoch: N, loss: X, val ...: Y" per epoch; off for a task that prints its own
 };
 
 struct EpochEnd {
@@ -86,7 +87,7 @@ struct Progress {
   int64_t step = 0;            // optimizer steps done
   double best = 0;             // best value of checkpoints.best_metric so far
   bool has_best = false;
-  double es_best = 0;          // early-stopping state
+  double es_best = 0;  // early-stopping state
   bool es_has_best = false;
   int es_bad = 0;
   bool stopped_early = false;
@@ -100,13 +101,13 @@ class Learner {
   // Task hooks. train_step is required; the rest are optional.
   std::function<StepResult(const Batch&)> train_step;
   std::function<StepResult(const Batch&)> valid_step;  // run in eval mode under NoGradGuard
-  std::function<void()> after_backward;                 // data-parallel gradient all-reduce lives here
+  std::function<void()> after_backward;                // data-parallel gradient all-reduce lives here
   // Reduces metrics across ranks before logging (data-parallel); identity by default.
   std::function<void(std::map<std::string, double>&)> reduce_metrics;
-  std::function<void(const EpochEnd&)> on_epoch_end;    // e.g. sample text into the run directory (rank 0)
-  std::function<void(Checkpoint&)> save_extra;          // task state: meta (vocabulary, labels), extra tensors
+  std::function<void(const EpochEnd&)> on_epoch_end;  // e.g. sample text into the run directory (rank 0)
+  std::function<void(Checkpoint&)> save_extra;        // task state: meta (vocabulary, labels), extra tensors
   std::function<void(const Checkpoint&)> load_extra;
-  std::string checkpoint_kind = "model";                // Checkpoint meta "kind"
+  std::string checkpoint_kind = "model";  // Checkpoint meta "kind"
 
   // Loads the newest loadable checkpoint of the run (a corrupt newest one falls back to the one before, with a
   // warning). Returns false when the run has none. Call before fit() to continue a run exactly.
