@@ -3,6 +3,7 @@
 // backward, clip, Adam). bench/reference/char_rnn.py runs the same in PyTorch Python with torch.nn.LSTM on one-hot.
 #include <torch/torch.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
@@ -12,6 +13,7 @@
 #include "torchlab/text/corpus.h"
 #include "torchlab/text/model.h"
 #include "torchlab/text/windows.h"
+#include "torchlab/train/cuda_graph_step.h"
 
 namespace {
 
@@ -38,21 +40,34 @@ bench::Result tch_preset(int cuda, const std::string& precision) {
   model->to(device);
   torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(0.01));
   WindowSource windows(corpus.train, seq, batch, 42, true);
+  // The Learner's step: eager on CPU, replayed as a CUDA graph on CUDA (warm-up steps eager).
+  torchlab::train::CudaGraphStepOptions graph_options;
+  graph_options.clip_value = 0.5;
+  torchlab::train::CudaGraphStep graphed(
+      model->parameters(), adam, graph_options,
+      [&](const torchlab::train::Batch& b) {
+        torchlab::train::StepResult r;
+        r.loss = model->loss(b[0].to(device));
+        return r;
+      },
+      [&](const torch::Tensor& loss) {
+        adam.zero_grad();
+        loss.backward();
+        torchlab::train::clip_grad_value(model->parameters(), 0.5);
+        adam.step();
+      });
   int64_t next = 0;
   auto step = [&] {
-    auto w = windows.batch(next++ % windows.batches_per_epoch())[0].to(device);
-    adam.zero_grad();
-    auto loss = model->loss(w);
-    loss.backward();
-    for (auto& p : model->parameters()) p.grad().clamp_(-0.5, 0.5);
-    adam.step();
-    loss.item<double>();  // waits for the device, like printing the loss would
+    auto r = graphed.step(windows.batch(next++ % windows.batches_per_epoch()));
+    r.loss.item<double>();  // waits for the device, like printing the loss would
   };
   const int steps = cuda ? 30 : 4;  // a GPU step takes milliseconds: more of them for a steady median
   const auto secs = bench::time_runs(step, steps, cuda ? 5 : 1);
+  if (cuda && !graphed.captured()) std::fprintf(stderr, "no CUDA graph: %s\n", graphed.failure().c_str());
   return {static_cast<double>(batch * seq) / bench::median(secs), "chars/s", true,
           std::string(model->fused_active() ? "fused LSTM" : "torch::nn::LSTM") + " " + precision +
-              ", batch 256 x 180, median of " + std::to_string(steps) + " steps"};
+              (graphed.captured() ? ", one CUDA graph per step" : "") + ", batch 256 x 180, median of " +
+              std::to_string(steps) + " steps"};
 }
 
 bench::Register reg("char_rnn/tch_preset_train_chars", [](int cuda) { return tch_preset(cuda, "fp32"); });

@@ -47,7 +47,13 @@ int main(int argc, char** argv) {
   }
   for (const auto& w : bench::workloads()) {
     if (w.name != name) continue;
-    const auto r = w.run(cuda);
+    bench::Result r;
+    try {
+      r = w.run(cuda);
+    } catch (const std::exception& e) {  // e.g. a CPU-only workload asked for CUDA: say why, no core dump
+      std::cerr << w.name << ": " << e.what() << "\n";
+      return 1;
+    }
     nlohmann::json j = {{"workload", w.name},
                         {"value", r.value},
                         {"unit", r.unit},

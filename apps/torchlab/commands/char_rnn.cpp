@@ -25,6 +25,7 @@ struct TrainFlags {
   std::string run, resume, runs_dir = "runs";
   bool overwrite = false, quiet = false;
   int64_t max_steps = 0;
+  std::string cuda_graph = "on";
 };
 
 const std::vector<std::pair<std::string, std::string>>& flag_keys() {
@@ -88,10 +89,14 @@ void add_train(CLI::App& parent) {
   app->add_option("--max-steps", f->max_steps, "stop after this many optimizer steps (0 = no limit)")
       ->check(CLI::NonNegativeNumber);
   app->add_flag("--quiet", f->quiet, "no dashboard");
+  app->add_option("--cuda-graph", f->cuda_graph, "on CUDA, replay each training step as one CUDA graph (on | off)")
+      ->transform(CLI::IsMember({"on", "off"}))
+      ->capture_default_str();
   add_common(*app, f->common);
   app->callback([f, app] {
     const auto device = apply_common(f->common);
     TrainRequest r;
+    r.cuda_graph = f->cuda_graph == "on";
     r.config = preset_config(f->preset);
     const auto given_json = f->c.to_json();
     auto merged = r.config.to_json();

@@ -18,6 +18,12 @@
 #endif
 
 #define TORCHLAB_TORCH_2 (TORCH_VERSION_MAJOR >= 2)
+// c10::Allocator::allocate stopped being const in 2.3.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
+#define TORCHLAB_ALLOCATE_CONST
+#else
+#define TORCHLAB_ALLOCATE_CONST const
+#endif
 
 namespace torchlab::compat {
 

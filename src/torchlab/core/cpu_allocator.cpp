@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "torchlab/core/compat.h"
+
 namespace torchlab {
 namespace {
 
@@ -36,7 +38,7 @@ size_t default_limit() {
 
 class CachingCpuAllocator final : public c10::Allocator {
  public:
-  c10::DataPtr allocate(size_t n) const override {
+  c10::DataPtr allocate(size_t n) TORCHLAB_ALLOCATE_CONST override {
     if (n < kMinCached) return base_->allocate(n);
     const size_t size = size_class(n);
     void* p = take(size);

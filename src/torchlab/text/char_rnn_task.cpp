@@ -100,6 +100,7 @@ TrainOutcome train_char_rnn(const TrainRequest& request) {
   options.write_report = request.write_report;
   options.epoch_line = false;  // on_epoch_end prints the seed's line with validation and bits per character
   options.log_every_steps = request.log_every_steps;
+  options.cuda_graph = request.cuda_graph;
   options.checkpoints.keep_last = 2;
   options.checkpoints.best_metric = "loss";
   options.resume_hint = "torchlab char-rnn train --resume " + run->dir().string();

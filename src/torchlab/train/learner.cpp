@@ -7,6 +7,7 @@
 
 #include "torchlab/core/console.h"
 #include "torchlab/core/error.h"
+#include "torchlab/train/cuda_graph_step.h"
 #include "torchlab/train/dashboard.h"
 #include "torchlab/train/interrupt.h"
 #include "torchlab/train/report.h"
@@ -256,6 +257,21 @@ void Learner::fit(BatchSource& train, BatchSource* valid) {
     dashboard.update(view);
   };
   bool done = progress_.stopped_early;
+  std::unique_ptr<CudaGraphStep> graphed;
+  bool graph_noted = false;
+  if (options_.cuda_graph && optimizer_ && !after_backward) {
+    const auto params = model_->parameters();
+    const auto why_not = CudaGraphStep::unsupported(params, *optimizer_);
+    if (why_not.empty()) {
+      CudaGraphStepOptions o;
+      o.clip_value = options_.clip_value;
+      o.clip_norm = options_.clip_norm;
+      graphed = std::make_unique<CudaGraphStep>(params, *optimizer_, o, train_step,
+                                                [this](const torch::Tensor& loss) { optimize(loss); });
+    } else if (!params.empty() && params.front().is_cuda() && chief()) {
+      dashboard.message("note: no CUDA graph: " + why_not + "; steps stay eager");
+    }
+  }
 
   while (!done && progress_.epoch <= options_.epochs) {
     const int64_t epoch = progress_.epoch;
@@ -268,11 +284,18 @@ void Learner::fit(BatchSource& train, BatchSource* valid) {
         break;
       }
       apply_lr();
-      const StepResult r = train_step(train.batch(i));
-      double loss_value = r.value;
-      if (r.loss.defined()) {
-        optimize(r.loss);
-        loss_value = r.loss.item<double>();
+      StepResult r;
+      if (graphed) {
+        r = graphed->step(train.batch(i));
+      } else {
+        r = train_step(train.batch(i));
+        if (r.loss.defined()) optimize(r.loss);
+      }
+      const double loss_value = r.loss.defined() ? r.loss.item<double>() : r.value;
+      if (graphed && !graph_noted && !graphed->failure().empty()) {
+        graph_noted = true;
+        if (chief())
+          dashboard.message("note: CUDA graph capture failed (" + graphed->failure() + "); steps stay eager");
       }
       ++progress_.step;
       progress_.batch_in_epoch = i + 1;

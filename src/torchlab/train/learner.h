@@ -71,6 +71,9 @@ struct LearnerOptions {
   int world_size = 1;
   bool write_report = true;  // report.html at the end of fit
   bool epoch_line = true;    // "Epoch: N, loss: X, val ...: Y" per epoch; off for a task that prints its own
+  // Replay the train step as one CUDA graph (cuda_graph_step.h) when the model is on CUDA with Adam and no
+  // after_backward hook; otherwise, or if capture fails (a note says why), steps stay eager.
+  bool cuda_graph = false;
 };
 
 struct EpochEnd {
