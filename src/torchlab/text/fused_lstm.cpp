@@ -30,12 +30,15 @@ TORCHLAB_INLINE void cell_state_row(const S* __restrict i, const S* __restrict f
   }
 }
 
+using bf16_t = c10::BFloat16;
+
 // One forward step's elementwise work for rows [b0, b1): activates the gates in place (i, f, o sigmoid; g tanh) and
 // writes c = f * c_prev + i * g, tanh(c) and h = o * tanh(c). One pass per row while it is in cache. V and I pick the
-// vector width of the float activations.
+// vector width of the float activations. bf16 mode: `rec` (the recurrent product, bf16 [B, 4H]) is added to the
+// gates first, and h is also written rounded to bf16 into `h_bf16` (the next step's GEMM operand), in the same pass.
 template <typename V, typename I, typename S>
 TORCHLAB_INLINE void cell_forward_rows(S* gates, const S* c_prev, S* c, S* tc, S* h, int64_t b0, int64_t b1,
-                                       int64_t hidden) {
+                                       int64_t hidden, const bf16_t* rec, bf16_t* h_bf16) {
   for (int64_t b = b0; b < b1; ++b) {
     S* i = gates + b * 4 * hidden;
     S* f = i + hidden;
@@ -44,6 +47,10 @@ TORCHLAB_INLINE void cell_forward_rows(S* gates, const S* c_prev, S* c, S* tc, S
     S* cb = c + b * hidden;
     S* tcb = tc + b * hidden;
     S* hb = h + b * hidden;
+    if (rec) {
+      const bf16_t* r = rec + b * 4 * hidden;
+      for (int64_t j = 0; j < 4 * hidden; ++j) i[j] += static_cast<float>(r[j]);
+    }
     if constexpr (std::is_same_v<S, float>) {
       fast::apply<V, I, false>(i, i, 2 * hidden);
       fast::apply<V, I, true>(g, g, hidden);
@@ -61,21 +68,27 @@ TORCHLAB_INLINE void cell_forward_rows(S* gates, const S* c_prev, S* c, S* tc, S
       for (int64_t j = 0; j < hidden; ++j) tcb[j] = std::tanh(cb[j]);
     }
     for (int64_t j = 0; j < hidden; ++j) hb[j] = o[j] * tcb[j];
+    if (h_bf16) {
+      bf16_t* out = h_bf16 + b * hidden;
+      for (int64_t j = 0; j < hidden; ++j) out[j] = bf16_t(static_cast<float>(hb[j]));
+    }
   }
 }
 
 __attribute__((target("avx2,fma"))) void cell_forward_avx2(float* gates, const float* c_prev, float* c, float* tc,
-                                                           float* h, int64_t b0, int64_t b1, int64_t hidden) {
-  cell_forward_rows<fast::vf8, fast::vi8>(gates, c_prev, c, tc, h, b0, b1, hidden);
+                                                           float* h, int64_t b0, int64_t b1, int64_t hidden,
+                                                           const bf16_t* rec, bf16_t* h_bf16) {
+  cell_forward_rows<fast::vf8, fast::vi8>(gates, c_prev, c, tc, h, b0, b1, hidden, rec, h_bf16);
 }
 
 template <typename S>
-void cell_forward(S* gates, const S* c_prev, S* c, S* tc, S* h, int64_t b0, int64_t b1, int64_t hidden) {
+void cell_forward(S* gates, const S* c_prev, S* c, S* tc, S* h, int64_t b0, int64_t b1, int64_t hidden,
+                  const bf16_t* rec, bf16_t* h_bf16) {
   static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   if constexpr (std::is_same_v<S, float>) {
-    if (avx2) return cell_forward_avx2(gates, c_prev, c, tc, h, b0, b1, hidden);
+    if (avx2) return cell_forward_avx2(gates, c_prev, c, tc, h, b0, b1, hidden, rec, h_bf16);
   }
-  cell_forward_rows<fast::vf4, fast::vi4>(gates, c_prev, c, tc, h, b0, b1, hidden);
+  cell_forward_rows<fast::vf4, fast::vi4>(gates, c_prev, c, tc, h, b0, b1, hidden, rec, h_bf16);
 }
 
 // One row; separate restrict parameters tell the compiler the four gate slices do not overlap.
@@ -93,12 +106,21 @@ void cell_backward_row(S* __restrict gi, S* __restrict gf, S* __restrict gg, S* 
   }
 }
 
+// bf16 mode: `rec` (bf16 [B, H], step t+1's recurrent gradient) is added to dh first, and the gate gradients are
+// also written rounded to bf16 into `g_bf16` (the operand of the next GEMMs), in the same pass over each row.
 template <typename S>
-void cell_backward(S* gates, const S* dh, const S* c_prev, const S* tc, S* dc, int64_t b0, int64_t b1, int64_t hidden) {
+void cell_backward(S* gates, S* dh, const S* c_prev, const S* tc, S* dc, int64_t b0, int64_t b1, int64_t hidden,
+                   const bf16_t* rec, bf16_t* g_bf16) {
   for (int64_t b = b0; b < b1; ++b) {
     S* gi = gates + b * 4 * hidden;
     const int64_t r = b * hidden;
+    if (rec)
+      for (int64_t j = 0; j < hidden; ++j) dh[r + j] += static_cast<float>(rec[r + j]);
     cell_backward_row(gi, gi + hidden, gi + 2 * hidden, gi + 3 * hidden, dh + r, c_prev + r, tc + r, dc + r, hidden);
+    if (g_bf16) {
+      bf16_t* out = g_bf16 + b * 4 * hidden;
+      for (int64_t j = 0; j < 4 * hidden; ++j) out[j] = bf16_t(static_cast<float>(gi[j]));
+    }
   }
 }
 
@@ -164,24 +186,25 @@ Tensor forward_core(Tensor& gates, const Tensor& w_hh, Saved& saved, bool bf16) 
   }
   for (int64_t t = 0; t < T; ++t) {
     auto g = gates[t];
+    const bf16_t* recp = nullptr;
     if (t > 0) {
       if (bf16) {
         at::mm_out(rec, hb[t - 1], w_tb);
-        g.add_(rec);
+        recp = rec.data_ptr<bf16_t>();
       } else {
         g.addmm_(hs[t - 1], w_t);
       }
     }
+    bf16_t* hbt = bf16 ? hb[t].data_ptr<bf16_t>() : nullptr;
     AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "fused_lstm_cell", [&] {
       scalar_t* gp = g.data_ptr<scalar_t>();
       const scalar_t* cp = t > 0 ? c[t - 1].data_ptr<scalar_t>() : nullptr;
       scalar_t* ct = c[t].data_ptr<scalar_t>();
       scalar_t* tct = tc[t].data_ptr<scalar_t>();
       scalar_t* ht = hs[t].data_ptr<scalar_t>();
-      at::parallel_for(0, B, 8,
-                       [&](int64_t b0, int64_t b1) { cell_forward<scalar_t>(gp, cp, ct, tct, ht, b0, b1, H); });
+      at::parallel_for(
+          0, B, 8, [&](int64_t b0, int64_t b1) { cell_forward<scalar_t>(gp, cp, ct, tct, ht, b0, b1, H, recp, hbt); });
     });
-    if (bf16) hb[t].copy_(hs[t]);
   }
   saved = {gates, c, tc, hb};
   return hs;
@@ -210,21 +233,21 @@ Tensor backward_core(const Tensor& grad_hs, const Tensor& hs, const Tensor& w_hh
   }
   for (int64_t t = T - 1; t >= 0; --t) {
     auto g = gates[t];
+    // bf16: rec holds step t+1's recurrent gradient dgates_{t+1} W_hh, which belongs to dh[t].
+    const bf16_t* recp = bf16 && t < T - 1 ? rec.data_ptr<bf16_t>() : nullptr;
+    bf16_t* gbt = bf16 ? gb[t].data_ptr<bf16_t>() : nullptr;
     AT_DISPATCH_FLOATING_TYPES(gates.scalar_type(), "fused_lstm_cell_backward", [&] {
       scalar_t* gp = g.data_ptr<scalar_t>();
-      const scalar_t* dht = dh[t].data_ptr<scalar_t>();
+      scalar_t* dht = dh[t].data_ptr<scalar_t>();
       const scalar_t* cp = (t > 0 ? saved.c[t - 1] : c_zero).data_ptr<scalar_t>();
       const scalar_t* tct = saved.tc[t].data_ptr<scalar_t>();
       scalar_t* dcp = dc.data_ptr<scalar_t>();
-      at::parallel_for(0, B, 8,
-                       [&](int64_t b0, int64_t b1) { cell_backward<scalar_t>(gp, dht, cp, tct, dcp, b0, b1, H); });
+      at::parallel_for(0, B, 8, [&](int64_t b0, int64_t b1) {
+        cell_backward<scalar_t>(gp, dht, cp, tct, dcp, b0, b1, H, recp, gbt);
+      });
     });
     if (bf16) {
-      gb[t].copy_(g);
-      if (t > 0) {
-        at::mm_out(rec, gb[t], w_b);
-        dh[t - 1].add_(rec);
-      }
+      if (t > 0) at::mm_out(rec, gb[t], w_b);
     } else if (t > 0) {
       dh[t - 1].addmm_(g, w_hh);
     }
