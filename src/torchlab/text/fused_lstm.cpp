@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <mutex>
+#include <optional>
 #include <type_traits>
 #include <vector>
 
 #include "torchlab/text/fast_math.h"
+#include "torchlab/text/recurrent_gemm.h"
 
 namespace torchlab::text {
 namespace {
@@ -178,6 +180,11 @@ Tensor forward_core(Tensor& gates, const Tensor& w_hh, Saved& saved, bool bf16) 
   auto c = pool().get({T, B, H}, gates.options());
   auto tc = pool().get({T, B, H}, gates.options());
   const auto w_t = w_hh.t();
+  // float: h W_hh^T through the packed AVX-512 kernel where the CPU has it (B[k][n] = W[n][k]).
+  const auto w_c = w_hh.contiguous();
+  std::optional<PackedWeight> packed;
+  if (!bf16 && gates.scalar_type() == torch::kFloat32 && PackedWeight::supported(4 * H))
+    packed.emplace(w_c.data_ptr<float>(), H, 4 * H, 1, H);
   Tensor hb, w_tb, rec;
   if (bf16) {
     hb = pool().get({T, B, H}, gates.options().dtype(torch::kBFloat16));
@@ -191,6 +198,8 @@ Tensor forward_core(Tensor& gates, const Tensor& w_hh, Saved& saved, bool bf16) 
       if (bf16) {
         at::mm_out(rec, hb[t - 1], w_tb);
         recp = rec.data_ptr<bf16_t>();
+      } else if (packed) {
+        packed->gemm_acc(hs[t - 1].data_ptr<float>(), H, 1, g.data_ptr<float>(), 4 * H, B);
       } else {
         g.addmm_(hs[t - 1], w_t);
       }
@@ -225,6 +234,11 @@ Tensor backward_core(const Tensor& grad_hs, const Tensor& hs, const Tensor& w_hh
   auto dc = torch::zeros({B, H}, gates.options());
   const auto c_zero = torch::zeros({B, H}, gates.options());
   const bool bf16 = saved.hb.defined();
+  // float: dgates W_hh through the packed AVX-512 kernel where the CPU has it (B = W as it is).
+  const auto w_c = w_hh.contiguous();
+  std::optional<PackedWeight> packed;
+  if (!bf16 && gates.scalar_type() == torch::kFloat32 && PackedWeight::supported(H))
+    packed.emplace(w_c.data_ptr<float>(), 4 * H, H, H, 1);
   Tensor gb, w_b, rec;
   if (bf16) {
     gb = pool().get(gates.sizes(), gates.options().dtype(torch::kBFloat16));
@@ -248,6 +262,8 @@ Tensor backward_core(const Tensor& grad_hs, const Tensor& hs, const Tensor& w_hh
     });
     if (bf16) {
       if (t > 0) at::mm_out(rec, gb[t], w_b);
+    } else if (t > 0 && packed) {
+      packed->gemm_acc(g.data_ptr<float>(), 4 * H, 1, dh[t - 1].data_ptr<float>(), H, B);
     } else if (t > 0) {
       dh[t - 1].addmm_(g, w_hh);
     }
@@ -256,6 +272,17 @@ Tensor backward_core(const Tensor& grad_hs, const Tensor& hs, const Tensor& w_hh
   if (T > 1 && bf16) {
     dw_hh = gb.narrow(0, 1, T - 1).reshape({-1, 4 * H}).t().mm(saved.hb.narrow(0, 0, T - 1).reshape({-1, H}));
     dw_hh = dw_hh.to(w_hh.scalar_type());
+  } else if (T > 1 && packed) {
+    // K-blocked on the packed kernel: A = dgates^T (4H x K, column stride 4H), B = the h rows of each block.
+    dw_hh = torch::zeros({4 * H, H}, gates.options());
+    const int64_t K = (T - 1) * B, block = 256;
+    const float* g = gates.data_ptr<float>() + B * 4 * H;  // steps 1 .. T-1
+    const float* h = hs.data_ptr<float>();                 // steps 0 .. T-2
+    for (int64_t k0 = 0; k0 < K; k0 += block) {
+      const int64_t kb = std::min(block, K - k0);
+      packed->repack(h + k0 * H, kb, H, H, 1);
+      packed->gemm_acc(g + k0 * 4 * H, 1, 4 * H, dw_hh.data_ptr<float>(), H, 4 * H);
+    }
   } else if (T > 1) {
     dw_hh = gates.narrow(0, 1, T - 1).reshape({-1, 4 * H}).t().mm(hs.narrow(0, 0, T - 1).reshape({-1, H}));
   } else {
