@@ -5,10 +5,12 @@ set -euo pipefail
 profile=${1:-build}
 
 packages=(build-essential cmake ninja-build ccache pkg-config libtorch-dev libopenblas0-openmp libgloo-dev libcli11-dev
-  nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libpng-dev dataset-fashion-mnist nodejs npm)
+  nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libpng-dev libopencv-dev dataset-fashion-mnist
+  nodejs npm)
 case "$profile" in
-  test) packages+=(chromium) ;;
-  bench) packages+=(python3-torch python3-numpy) ;;
+  # Tests compare with PyTorch itself (python3-torch, torchvision), fuzz with clang's libFuzzer, render in chromium.
+  test) packages+=(chromium python3-torch python3-torchvision python3-numpy clang-14 libclang-rt-14-dev lintian) ;;
+  bench) packages+=(python3-torch python3-torchvision python3-numpy) ;;
 esac
 
 missing=()
