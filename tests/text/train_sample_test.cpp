@@ -42,20 +42,61 @@ TrainRequest small_request(const ts::TempDir& dir, const std::string& text, int6
 
 }  // namespace
 
-TEST(Sampler, DrawClosedForms) {
-  const float logits[4] = {0.f, std::log(3.f), 0.f, -50.f};  // softmax ≈ 1/5, 3/5, 1/5, 0
-  EXPECT_EQ(draw(logits, 4, 1.0, 0, 0.19), 0);
-  EXPECT_EQ(draw(logits, 4, 1.0, 0, 0.21), 1);
-  EXPECT_EQ(draw(logits, 4, 1.0, 0, 0.79), 1);
-  EXPECT_EQ(draw(logits, 4, 1.0, 0, 0.81), 2);
-  EXPECT_EQ(draw(logits, 4, 1.0, 1, 0.99), 1);  // top-1 = argmax
-  EXPECT_EQ(draw(logits, 4, 1.0, 2, 0.20), 0);  // top-2 of {0, 1, 2}: ties by lower index → {0, 1}: 1/4, 3/4
-  EXPECT_EQ(draw(logits, 4, 1.0, 2, 0.26), 1);
-  EXPECT_EQ(draw(logits, 4, 1.0, 2, 0.999), 1);
-  EXPECT_EQ(draw(logits, 4, 1e-3, 0, 0.999), 1);  // low temperature → argmax
-  // Temperature 2: weights 1, sqrt 3, 1 → the boundary of index 0 is at 1 / (2 + sqrt 3) = 0.268.
-  EXPECT_EQ(draw(logits, 4, 2.0, 0, 0.26), 0);
-  EXPECT_EQ(draw(logits, 4, 2.0, 0, 0.27), 1);
+// The kernel path's next-character distribution is the libtorch model's softmax, for every model kind the CLI
+// trains (LSTM/GRU, one or two layers, either implementation: the weights are the same), bytes and chars.
+TEST(Sampler, KernelDistributionIsTheTorchModelsSoftmax) {
+  struct Kind {
+    std::string cell, impl;
+    int64_t layers;
+    VocabKind vocab;
+  };
+  for (const auto& k : {Kind{"lstm", "fused", 1, VocabKind::Chars}, Kind{"lstm", "torch", 2, VocabKind::Bytes},
+                        Kind{"gru", "torch", 1, VocabKind::Bytes}, Kind{"gru", "auto", 2, VocabKind::Chars}}) {
+    SCOPED_TRACE(k.cell + " " + k.impl + " layers " + std::to_string(k.layers));
+    torch::manual_seed(3);
+    auto vocab = Vocab::build("the whale \xC3\xA9tait blanc", k.vocab);  // "é": two bytes or one char
+    ModelOptions o;
+    o.cell = k.cell;
+    o.impl = k.impl;
+    o.layers = k.layers;
+    o.vocab = vocab.size();
+    o.hidden = 24;
+    CharRnnImpl model(o);
+    model.eval();
+    const std::string prime = "the \xC3\xA9tait";
+    for (const double t : {1.0, 0.7}) {
+      const auto got = next_char_probabilities(model, vocab, prime, t);
+      RnnState state;
+      torch::Tensor logits;
+      for (int64_t label : vocab.encode(prime, "prime")) logits = model.step(label, state);
+      auto want = torch::softmax(logits.to(torch::kDouble) / t, 0);
+      ASSERT_EQ(static_cast<int64_t>(got.size()), vocab.size());
+      for (int64_t v = 0; v < vocab.size(); ++v) EXPECT_NEAR(got[v], want[v].item<double>(), 1e-5) << t << " " << v;
+    }
+  }
+}
+
+// Several sequences at once: each is seeded by its own stream, and the first is the single sample's text.
+TEST(Sampler, NumSamplesBatchesAndTheFirstIsTheSingleSample) {
+  torch::manual_seed(1);
+  auto vocab = Vocab::build("abcdefgh", VocabKind::Bytes);
+  ModelOptions o;
+  o.vocab = vocab.size();
+  o.hidden = 20;
+  o.layers = 2;
+  CharRnnImpl model(o);
+  SampleOptions s;
+  s.length = 120;
+  s.prime = "bad";
+  s.seed = 9;
+  s.num_samples = 4;
+  const auto many = sample_many(model, vocab, s);
+  ASSERT_EQ(many.size(), 4u);
+  EXPECT_EQ(many[0], sample(model, vocab, s));
+  EXPECT_EQ(many, sample_many(model, vocab, s));
+  for (size_t k = 1; k < many.size(); ++k) EXPECT_NE(many[k], many[0]) << k;
+  s.num_samples = 0;
+  EXPECT_THROW(sample_many(model, vocab, s), torchlab::UserError);
 }
 
 TEST(Sampler, SeededSamplingIsDeterministicAndBadOptionsFail) {

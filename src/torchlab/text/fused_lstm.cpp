@@ -11,11 +11,13 @@
 #include <type_traits>
 #include <vector>
 
-#include "torchlab/text/fast_math.h"
+#include "torchlab/kernels/vec_math.h"
 #include "torchlab/text/recurrent_gemm.h"
 
 namespace torchlab::text {
 namespace {
+
+namespace fast = kernels::fast;
 
 using torch::Tensor;
 using torch::autograd::AutogradContext;

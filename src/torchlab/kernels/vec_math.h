@@ -1,18 +1,49 @@
 #pragma once
-// Elementwise sigmoid and tanh over arrays, vectorized through GCC/Clang vector types (no libm calls): exp by
-// Cody-Waite range reduction, a degree-7 polynomial and exponent bits. Kernels are templates over the vector type so a
-// caller compiled for AVX2 (target attribute) gets 8 lanes and the baseline build 4. Float results are within 2e-7
-// of the exact values (tested); double uses the standard library, for the reference tests.
+// The kernels' one vector header: GCC/Clang vector types, the one SIMD dispatch idiom, and elementwise exp, sigmoid
+// and tanh (no libm calls): exp by Cody-Waite range reduction, a degree-7 polynomial and exponent bits. Kernels are
+// templates over the vector type (a float works too, for scalar tails and references).
+//
+// Dispatch: a hot loop is written once as a template over the vector type and instantiated twice, inside a
+// TORCHLAB_AVX2 function (8 lanes) and a plain one (4 lanes, or whatever the target has: SSE2, wasm SIMD128, scalar);
+// callers pick with cpu_has_avx2(), checked once. Off x86 (the wasm build) the macro is empty and the check false.
+//
+// Same bits on every build: every operation here is a separately rounded IEEE float operation (no FMA: the AVX2
+// functions do not enable it and the kernels library is compiled with -ffp-contract=off), so a lane computes what the
+// scalar code does. Float results are within 2e-7 of the exact values (tested); double uses the standard library.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 
 #define TORCHLAB_INLINE inline __attribute__((always_inline))
 
+#if defined(__x86_64__) || defined(__i386__)
+#define TORCHLAB_AVX2 __attribute__((target("avx2")))
+#define TORCHLAB_HAVE_AVX2_DISPATCH 1
+#else
+#define TORCHLAB_AVX2
+#define TORCHLAB_HAVE_AVX2_DISPATCH 0
+#endif
+
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"  // 32-byte vectors only ever live inside AVX2 functions (all inlined)
+#endif
 
-namespace torchlab::text::fast {
+namespace torchlab::kernels {
+
+// Whether the AVX2 instantiations may run (checked once).
+inline bool cpu_has_avx2() {
+#if TORCHLAB_HAVE_AVX2_DISPATCH
+  static const bool yes = __builtin_cpu_supports("avx2");
+  return yes;
+#else
+  return false;
+#endif
+}
+
+}  // namespace torchlab::kernels
+
+namespace torchlab::kernels::fast {
 
 typedef float vf4 __attribute__((vector_size(16)));
 typedef int32_t vi4 __attribute__((vector_size(16)));
@@ -58,8 +89,9 @@ TORCHLAB_INLINE V tanh_v(V x) {
   return (x * x < 0.04f) ? small : big;
 }
 
-inline float sigmoid(float x) { return sigmoid_v<float, int32_t>(x); }
-inline float tanh(float x) { return tanh_v<float, int32_t>(x); }
+TORCHLAB_INLINE float exp(float x) { return exp_approx<float, int32_t>(x); }
+TORCHLAB_INLINE float sigmoid(float x) { return sigmoid_v<float, int32_t>(x); }
+TORCHLAB_INLINE float tanh(float x) { return tanh_v<float, int32_t>(x); }
 inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 inline double tanh(double x) { return std::tanh(x); }
 
@@ -82,6 +114,8 @@ TORCHLAB_INLINE void apply(const double* in, double* out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) out[i] = sigmoid(in[i]);
 }
 
-}  // namespace torchlab::text::fast
+}  // namespace torchlab::kernels::fast
 
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
