@@ -14,6 +14,20 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
+# FLOPs per item of the FLOP-bound rows (multiply-add = 2), for GFLOP/s and the share of the measured GEMM peak.
+# Training = forward + backward = 3x the forward's matrix products, less input gradients nobody needs.
+#  fmnist conv net, per image: conv1 1->32 k5 on 24x24 out 2*24*24*32*25 = 921,600; conv2 32->64 k5 on 8x8 out
+#    2*8*8*64*32*25 = 6,553,600; fc 1024->1024 2,097,152; fc 1024->10 20,480: forward 9,592,832; training
+#    3x that less conv1's input gradient (921,600) = 27,856,896.
+#  char-rnn tch preset, per character: LSTM of H=256 over V=95 inputs (Moby-Dick's distinct bytes), then H->V.
+#    The one-hot input's product is a column lookup, not counted: forward 2*H*4H + 2*H*V = 572,928; training 3x
+#    that = 1,718,784 (the README's 1.71 MFLOP per character).
+FLOPS_PER_ITEM = {
+    "fmnist/conv_train_images": 27_856_896,
+    "char_rnn/tch_preset_train_chars": 1_718_784,
+}
+PEAK = "peak/fp32_gemm_gflops"
+
 
 def run(cmd, env):
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
@@ -60,10 +74,27 @@ def main():
     cpp = os.path.join(args.build, "torchlab_bench")
     names = subprocess.run([cpp, "--list"], capture_output=True, text=True, check=True).stdout.split()
     python = os.environ.get("TORCHLAB_BENCH_PYTHON", sys.executable)
+    selected = [n for n in names if not args.only or args.only in n]
+    if any(n.startswith("torchscript/") for n in selected):
+        # The TorchScript rows run one model file, written by PyTorch itself.
+        model = os.path.join(os.path.abspath(args.build), "bench-models", "mobilenet_v3_small.pt")
+        if not os.path.exists(model):
+            os.makedirs(os.path.dirname(model), exist_ok=True)
+            subprocess.run([python, os.path.join(HERE, "reference", "torchscript_model.py"), model], check=True)
+        env["TORCHLAB_BENCH_MOBILENET"] = model
+    peak = None
+    if PEAK in names and any(n in FLOPS_PER_ITEM for n in selected):
+        result = run_isolated([cpp, PEAK, args.device], env)[0]
+        peak = result["value"] if result else None
+        if peak:
+            print("fp32 GEMM peak (torch::mm 2048^3, %d threads): %.1f GFLOP/s" % (args.threads, peak))
     rows = []
     print("%-34s %16s %16s %8s %10s %10s" % ("workload", "torchlab", "PyTorch (Python)", "ratio", "RSS tl", "RSS py"))
     for name in names:
         if args.only and args.only not in name:
+            continue
+        if name == PEAK and peak:  # measured once above
+            rows.append({"workload": name, "torchlab": {"value": peak, "unit": "GFLOP/s"}})
             continue
         group = name.split("/")[0]
         ref = os.path.join(HERE, "reference", group + ".py")
@@ -78,6 +109,11 @@ def main():
             ratio = "%.2fx" % ratio
         print("%-34s %16s %16s %8s %8.0fMB %8.0fMB" % (name, fmt(mine), fmt(theirs), ratio, rss_c / 1024, rss_p / 1024),
               flush=True)
+        if name in FLOPS_PER_ITEM and peak:
+            shares = ["%s %.1f GFLOP/s = %.0f%% of peak" % (side, r["value"] * FLOPS_PER_ITEM[name] / 1e9,
+                                                           100 * r["value"] * FLOPS_PER_ITEM[name] / 1e9 / peak)
+                      for side, r in (("torchlab", mine), ("python", theirs)) if r]
+            print("    " + "; ".join(shares), flush=True)
         for label, e in (("torchlab", err_c), ("python", err_p)):
             if e and e != ["no reference"]:
                 print("    %s: %s" % (label, " | ".join(e)), flush=True)
