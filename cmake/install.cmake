@@ -31,6 +31,8 @@ foreach(lib ${TORCHLAB_LIBS})
 endforeach()
 install(TARGETS ${TORCHLAB_LIBS} torchlab EXPORT torchlabTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev)
+# A libtorch outside the system's directories (pip's) stays on the installed CLI's RPATH; Debian's needs none.
+set_target_properties(torchlab_cli PROPERTIES INSTALL_RPATH_USE_LINK_PATH ON)
 install(TARGETS torchlab_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT cli)
 install(EXPORT torchlabTargets NAMESPACE torchlab:: DESTINATION ${TORCHLAB_CMAKE_INSTALL_DIR} COMPONENT dev)
 

@@ -100,7 +100,8 @@ int main() try {
   load_module(load_checkpoint(run.checkpoints().back()), "model", net);
   net.eval();
   torch::NoGradGuard no_grad;
-  for (auto [x, y] : {std::pair{0.0, 0.0}, {0.5, 0.4}, {0.6, 0.6}, {-0.9, 0.1}}) {
+  const std::pair<double, double> probes[] = {{0.0, 0.0}, {0.5, 0.4}, {0.6, 0.6}, {-0.9, 0.1}};
+  for (auto [x, y] : probes) {
     auto p = torch::softmax(net.forward(torch::tensor({{x, y}}, torch::kFloat)), 1)[0][1].item<double>();
     std::printf("(%+.1f, %+.1f): inside %.2f -> %s (truth: %s)\n", x, y, p, p > 0.5 ? "inside" : "outside",
                 x * x + y * y < RADIUS * RADIUS ? "inside" : "outside");

@@ -17,6 +17,7 @@
 
 using namespace torchlab;
 
+const std::vector<int64_t> LAYERS = {9, 32, 32, 9};  // the seed's network: 9 cells in, 9 Q-values out
 constexpr int EPISODES = 3000;
 constexpr int BATCH_SIZE = 64;
 constexpr size_t REPLAY_SIZE = 10000;
@@ -57,7 +58,7 @@ int main() {
   torch::manual_seed(0);
   std::mt19937_64 rng(0);
   rl::RandomPlayer opponent;
-  rl::Mlp online({9, 32, 32, 9}), target({9, 32, 32, 9});
+  rl::Mlp online(LAYERS), target(LAYERS);
   train::ema_update(*target, *online, 1.0);  // tau = 1: start as a copy
   torch::optim::Adam optimizer(online->parameters(), LEARNING_RATE);
   std::vector<Transition> replay;
@@ -94,7 +95,9 @@ int main() {
         illegal.insert(illegal.end(), b.next_illegal, b.next_illegal + 9);
         reward.push_back(b.reward), not_done.push_back(b.not_done), action.push_back(b.action);
       }
-      auto rows = [](std::vector<float>& v) { return torch::from_blob(v.data(), {BATCH_SIZE, -1}); };
+      auto rows = [](std::vector<float>& v) {
+        return torch::from_blob(v.data(), {BATCH_SIZE, static_cast<int64_t>(v.size()) / BATCH_SIZE});
+      };
       torch::Tensor future;
       {
         torch::NoGradGuard no_grad;
@@ -116,7 +119,7 @@ int main() {
   ckpt.meta["kind"] = "dqn_ema";
   put_module(ckpt, "q", *target);
   save_checkpoint(ckpt, MODEL_FILE);
-  rl::Mlp loaded({9, 32, 32, 9});
+  rl::Mlp loaded(LAYERS);
   load_module(load_checkpoint(MODEL_FILE, "dqn_ema"), "q", *loaded);
 
   QPlayer agent(loaded);

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <cstdio>
+#include <vector>
 
 #include "torchlab/rl/mlp.h"
 
@@ -16,7 +17,8 @@ constexpr double LEARNING_RATE = 0.01;
 
 int main() {
   torch::manual_seed(0);
-  torchlab::rl::Mlp model({N_FEATURES, 32, 32, N_ACTIONS});  // Linear-ReLU-Linear-ReLU-Linear: fc1, fc2, fc3
+  torchlab::rl::Mlp model(
+      std::vector<int64_t>{N_FEATURES, 32, 32, N_ACTIONS});  // Linear-ReLU-Linear-ReLU-Linear: fc1, fc2, fc3
   torch::optim::Adam optimiser(model->parameters(), LEARNING_RATE);
 
   // Inputs in [-1, 1]; the outputs to learn mix the inputs linearly and through a product.
