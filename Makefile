@@ -10,7 +10,7 @@ ifeq ($(TORCH),python)
 endif
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all setup setup-test setup-bench configure build demo test bench format clean
+.PHONY: all setup setup-test setup-bench configure build cli demo test package bench format clean
 
 all: build
 
@@ -29,11 +29,19 @@ configure: $(BUILD)/$(if $(GENERATOR),build.ninja,Makefile)
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-demo: setup build
+# The CLI and the libraries it links: no tests, no benchmarks (`make test` builds those).
+cli: configure
+	cmake --build $(BUILD) -j $(JOBS) --target torchlab_cli
+
+demo: setup cli
 	$(BUILD)/torchlab demo
 
 test: setup-test build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+# The Debian packages torchlab and libtorchlab-dev in $(BUILD)/packages (cmake/packaging.cmake).
+package: setup cli
+	cd $(BUILD) && cpack -G DEB
 
 bench: setup-bench build
 	bench/run.sh $(BUILD)
