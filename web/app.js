@@ -61,8 +61,6 @@
       const table = model.tensors['q_table'].data;  // rows of [base-3 code, q0..q8]
       const rows = new Map();
       for (let i = 0; i < table.length; i += 10) rows.set(table[i], table.subarray(i + 1, i + 10));
-      const input = M._malloc(9 * 4);
-      const out = M._malloc(9 * 4);
       qOf = (board) => {
         const q = rows.get(M._tl_board_code(boardPtr(board)));
         return q ? Array.from(q) : new Array(9).fill(0);  // a state never visited in training: all zero, as natively
@@ -184,6 +182,8 @@
     for (const r of document.querySelectorAll('input[name=side]')) r.addEventListener('change', newGame);
     api.newGame = newGame;
     api.record = () => ({ ...record });
+    api.board = () => board.slice();
+    api.over = () => finished;
     newGame();
   }
 
@@ -299,13 +299,9 @@
       $('text').textContent = prime;
       const labels = [];
       const t0 = performance.now();
-      const pending = [];
       const tick = () => {
         if (run !== running) return;
-        const n = Math.min(64, length - labels.length);
-        labels.push(...next(n));
-        pending.push(...labels.slice(labels.length - n));
-        // Bytes may split a UTF-8 character: show what decodes cleanly.
+        labels.push(...next(Math.min(64, length - labels.length)));
         $('text').textContent = prime + decode(labels);
         const seconds = (performance.now() - t0) / 1000;
         $('status').textContent = `${labels.length} characters · ${Math.round(labels.length / Math.max(seconds, 1e-3))} chars/s`;
