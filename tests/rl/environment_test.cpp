@@ -24,8 +24,8 @@ Trace random_episode(Environment& env, uint64_t seed) {
   Trace t;
   while (!env.done()) {
     const auto obs = env.observation();
-    EXPECT_EQ(obs.size(0), env.observation_size());
-    t.observations.insert(t.observations.end(), obs.data_ptr<float>(), obs.data_ptr<float>() + obs.numel());
+    EXPECT_EQ(static_cast<int>(obs.size()), env.observation_size());
+    t.observations.insert(t.observations.end(), obs.begin(), obs.end());
     t.players.push_back(env.current_player());
     const auto legal = env.legal_actions();
     EXPECT_FALSE(legal.empty());

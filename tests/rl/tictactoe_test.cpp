@@ -78,8 +78,8 @@ TEST(TicTacToe, FeaturesAreSeenFromThePlayerToMove) {
   TicTacToe env;
   env.set_board(b);
   auto t = env.observation();
-  EXPECT_EQ(t.size(0), 9);
-  EXPECT_EQ(t[4].item<float>(), 1.0f);
+  EXPECT_EQ(t.size(), 9u);
+  EXPECT_EQ(t[4], 1.0f);
 }
 
 TEST(TicTacToe, CodesRoundTripAndRenderShowsCellNumbers) {

@@ -1,7 +1,5 @@
 #include "torchlab/rl/environment.h"
 
-#include <torch/torch.h>
-
 namespace torchlab::rl {
 
 std::vector<int> mask_to_actions(uint32_t mask) {
@@ -13,10 +11,10 @@ std::vector<int> mask_to_actions(uint32_t mask) {
 
 std::vector<int> Environment::legal_actions() const { return mask_to_actions(legal_mask()); }
 
-torch::Tensor Environment::observation() const {
-  auto t = torch::empty({observation_size()}, torch::kFloat32);
-  observe(t.data_ptr<float>());
-  return t;
+std::vector<float> Environment::observation() const {
+  std::vector<float> out(observation_size());
+  observe(out.data());
+  return out;
 }
 
 }  // namespace torchlab::rl

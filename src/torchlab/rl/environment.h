@@ -1,9 +1,8 @@
 #pragma once
 // The environment interface the DQN trainer and the evaluators share. Single-player (CartPole) and two-player
 // alternating zero-sum games (tic-tac-toe) alike: observations are always seen from the player to move, and a step's
-// reward goes to the player who acted (in a zero-sum game the other player receives its negation).
-#include <torch/types.h>
-
+// reward goes to the player who acted (in a zero-sum game the other player receives its negation). No libtorch here:
+// the environments also build for the browser (WebAssembly).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -38,7 +37,7 @@ class Environment {
   virtual void observe(float* out) const = 0;
 
   std::vector<int> legal_actions() const;
-  torch::Tensor observation() const;  // float32 [observation_size()]
+  std::vector<float> observation() const;  // observation_size() values
 };
 
 // Actions whose bit is set, ascending.
