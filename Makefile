@@ -10,7 +10,7 @@ ifeq ($(TORCH),python)
 endif
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all setup setup-test setup-bench configure build cli demo test package bench format clean
+.PHONY: all setup setup-test setup-bench configure build cli web demo test package bench format clean
 
 all: build
 
@@ -33,10 +33,14 @@ build: configure
 cli: configure
 	cmake --build $(BUILD) -j $(JOBS) --target torchlab_cli
 
+# The WebAssembly side of `torchlab export --format web` (emscripten; `make test` installs it, `make demo` does not).
+web: configure
+	cmake --build $(BUILD) -j $(JOBS) --target web
+
 demo: setup cli
 	$(BUILD)/torchlab demo
 
-test: setup-test build
+test: setup-test build web
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
 # The Debian packages torchlab and libtorchlab-dev in $(BUILD)/packages (cmake/packaging.cmake).

@@ -9,7 +9,7 @@ packages=(build-essential cmake ninja-build ccache pkg-config libtorch-dev libop
   nodejs npm)
 case "$profile" in
   # Tests compare with PyTorch itself (python3-torch, torchvision; python3-opencv for the same image resize), fuzz with clang's libFuzzer, render in chromium.
-  test) packages+=(chromium python3-torch python3-torchvision python3-numpy python3-opencv clang-14 libclang-rt-14-dev lintian) ;;
+  test) packages+=(chromium python3-torch python3-torchvision python3-numpy python3-opencv clang-14 libclang-rt-14-dev lintian emscripten) ;;
   bench) packages+=(python3-torch python3-torchvision python3-numpy) ;;
 esac
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "torchlab/core/gzip.h"
+
 namespace torchlab::vision {
 
 struct IdxArray {
@@ -28,6 +30,6 @@ std::string read_maybe_gzip(const std::filesystem::path& path);
 
 // Encodes unsigned bytes as an idx file (gzipped when `gzip`), written atomically. For tests and conversions.
 void write_idx(const std::filesystem::path& path, const std::vector<int64_t>& dims, const uint8_t* data, bool gzip);
-std::string gzip_bytes(const std::string& raw);
+using torchlab::gzip_bytes;  // core/gzip.h
 
 }  // namespace torchlab::vision
