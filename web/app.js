@@ -58,12 +58,14 @@
         return net(board.map((v) => v * toMove));  // +1 own piece, -1 the opponent's: the network's view
       };
     } else {
-      const table = model.tensors['q_table'].data;  // rows of [base-3 code, q0..q8]
+      // Rows of [base-3 code of the board, q0..q8], NaN for an action never tried (the player skips those, as
+      // natively); a position never seen has no row.
+      const table = model.tensors['q_table'].data;
       const rows = new Map();
       for (let i = 0; i < table.length; i += 10) rows.set(table[i], table.subarray(i + 1, i + 10));
       qOf = (board) => {
         const q = rows.get(M._tl_board_code(boardPtr(board)));
-        return q ? Array.from(q) : new Array(9).fill(0);  // a state never visited in training: all zero, as natively
+        return q ? Array.from(q, (v) => (Number.isNaN(v) ? null : v)) : new Array(9).fill(null);
       };
     }
     const boardBuffer = M._malloc(9 * 4);
@@ -81,9 +83,11 @@
     const move = (board) => {
       const mask = legal(board);
       if (!mask) throw new Error('the game is over: no legal move');
+      // The best known legal action, ties to the lowest cell; with none known, the lowest legal cell.
       const q = qOf(board);
       let best = -1;
-      for (let c = 0; c < 9; c++) if ((mask >> c) & 1 && (best < 0 || q[c] > q[best])) best = c;
+      for (let c = 0; c < 9; c++) if ((mask >> c) & 1 && q[c] !== null && (best < 0 || q[c] > q[best])) best = c;
+      if (best < 0) while (!((mask >> ++best) & 1));
       return best;
     };
     api.q = (board) => { checkBoard(board); return qOf(board); };
@@ -157,14 +161,14 @@
     function render() {
       const q = finished ? null : qOf(board);
       const mask = legal(board);
-      const freeQ = q ? q.filter((_, c) => (mask >> c) & 1) : [];
+      const freeQ = q ? q.filter((v, c) => (mask >> c) & 1 && v !== null) : [];
       const lo = Math.min(...freeQ), hi = Math.max(...freeQ);
       for (let c = 0; c < 9; c++) {
         const v = board[c];
         cells[c].className = 'cell' + (v === 1 ? ' x' : v === -1 ? ' o' : '');
         cells[c].textContent = v === 1 ? 'X' : v === -1 ? 'O' : '';
         cells[c].style.background = '#fff';
-        if (!v && q && (mask >> c) & 1) {
+        if (!v && q && (mask >> c) & 1 && q[c] !== null) {
           const t = hi > lo ? (q[c] - lo) / (hi - lo) : 0.5;
           cells[c].style.background = `hsl(${Math.round(120 * t)}, 70%, 78%)`;
           const label = document.createElement('span');
@@ -183,6 +187,10 @@
     api.newGame = newGame;
     api.record = () => ({ ...record });
     api.board = () => board.slice();
+    api.boardBox = () => {
+      const r = $('board').getBoundingClientRect();
+      return { x: Math.round(r.x), y: Math.round(r.y), width: Math.round(r.width), height: Math.round(r.height) };
+    };
     api.over = () => finished;
     newGame();
   }

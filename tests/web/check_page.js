@@ -110,7 +110,14 @@ async function main() {
           if (status.startsWith('300 characters') || Date.now() - t0 > 20000) resolve(status); else setTimeout(poll, 50); };
           poll(); })`);
     }
-    if (checks.screenshot) await page.screenshot(checks.screenshot);
+    if (checks.screenshot) {
+      await page.eval("torchlab.newGame && torchlab.newGame(), 0");
+      out.board_box = await page.eval("torchlab.boardBox ? torchlab.boardBox() : null");
+      out.text_box = await page.eval(`(() => { const e = document.getElementById('text'); if (!e) return null;
+          const r = e.getBoundingClientRect(); return {x: Math.round(r.x), y: Math.round(r.y),
+          width: Math.round(r.width), height: Math.round(r.height)}; })()`);
+      await page.screenshot(checks.screenshot);
+    }
     out.errors = page.errors;
   } finally {
     await browser.close();
