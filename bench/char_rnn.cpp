@@ -1,6 +1,9 @@
 // char_rnn/tch_preset_train_chars: training throughput of tch-rs's char-rnn configuration (bytes, one LSTM layer of
 // 256, Adam lr 0.01, per-value gradient clip 0.5, batch 256 x 180 characters) on Moby-Dick, full steps (forward,
 // backward, clip, Adam). bench/reference/char_rnn.py runs the same in PyTorch Python with torch.nn.LSTM on one-hot.
+// char_rnn/default_preset_sample_chars[_x8]: sampling speed of the default preset's model (chars vocabulary of
+// Moby-Dick, one LSTM layer of 512, temperature 0.8), one sequence or 8 at once, through `char-rnn sample`'s path
+// (the kernels' single step on one thread, PCG32 draws); Python steps the same nn.LSTM one character at a time.
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -10,8 +13,10 @@
 
 #include "harness.h"
 #include "torchlab/core/atomic_file.h"
+#include "torchlab/text/char_rnn_config.h"
 #include "torchlab/text/corpus.h"
 #include "torchlab/text/model.h"
+#include "torchlab/text/sampler.h"
 #include "torchlab/text/windows.h"
 #include "torchlab/train/cuda_graph_step.h"
 
@@ -69,6 +74,26 @@ bench::Result tch_preset(int cuda, const std::string& precision) {
               (graphed.captured() ? ", one CUDA graph per step" : "") + ", batch 256 x 180, median of " +
               std::to_string(steps) + " steps"};
 }
+
+bench::Result default_preset_sample(int64_t sequences) {
+  using namespace torchlab::text;
+  torch::manual_seed(42);
+  const auto vocab = Vocab::build(torchlab::read_file(corpus_path()), VocabKind::Chars);
+  auto config = preset_config("default");
+  config.model.vocab = vocab.size();
+  CharRnn model(config.model);
+  SampleOptions options;
+  options.length = sequences == 1 ? 2000 : 400;
+  options.temperature = config.sample_temperature;
+  options.num_samples = sequences;
+  const auto secs = bench::time_runs([&] { sample_many(*model, vocab, options); }, 3);
+  return {static_cast<double>(options.length * sequences) / bench::median(secs), "chars/s", true,
+          "LSTM 512, vocab " + std::to_string(vocab.size()) + ", " + std::to_string(sequences) +
+              (sequences == 1 ? " sequence" : " sequences at once") + ", kernels single step on one thread"};
+}
+
+bench::Register reg_sample("char_rnn/default_preset_sample_chars", [](int) { return default_preset_sample(1); });
+bench::Register reg_sample8("char_rnn/default_preset_sample_chars_x8", [](int) { return default_preset_sample(8); });
 
 bench::Register reg("char_rnn/tch_preset_train_chars", [](int cuda) { return tch_preset(cuda, "fp32"); });
 // Mixed precision: the LSTM's recurrent GEMMs on bf16 operands (--precision bf16); Python: torch.autocast(bf16).

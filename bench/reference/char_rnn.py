@@ -1,6 +1,9 @@
 """char_rnn/tch_preset_train_chars in PyTorch Python: tch-rs's char-rnn (bytes labelled in order of first appearance,
 one-hot input, torch.nn.LSTM of 256, linear to the labels, Adam lr 0.01, per-value gradient clip 0.5, batch 256 x 180)
-on data/moby-dick.txt; full training steps, characters per second."""
+on data/moby-dick.txt; full training steps, characters per second.
+char_rnn/default_preset_sample_chars[_x8]: the default preset's model (chars vocabulary, torch.nn.LSTM of 512 on
+one-hot) sampled one character at a time under inference_mode (softmax at temperature 0.8, torch.multinomial), one
+sequence or 8 at once; characters per second."""
 import os
 import sys
 
@@ -53,10 +56,43 @@ def tch_preset(device, bf16=False):
            % (device, ", autocast bf16" if bf16 else "", steps))
 
 
+def default_preset_sample(sequences):
+    torch.manual_seed(42)
+    path = os.environ.get("TORCHLAB_CHAR_RNN_TEXT", os.path.join(HERE, "..", "..", "data", "moby-dick.txt"))
+    vocab = len(set(open(path, encoding="utf-8").read()))
+    lstm = torch.nn.LSTM(vocab, 512)
+    linear = torch.nn.Linear(512, vocab)
+    length = 2000 if sequences == 1 else 400  # as bench/char_rnn.cpp
+
+    def run():
+        with torch.inference_mode():
+            x = torch.zeros(1, sequences, vocab)
+            rows = torch.arange(sequences)
+            labels = torch.zeros(sequences, dtype=torch.int64)
+            state = None
+            out = []
+            for _ in range(length):
+                x.zero_()
+                x[0, rows, labels] = 1
+                y, state = lstm(x, state)
+                probs = torch.softmax(linear(y[0]) / 0.8, -1)
+                labels = torch.multinomial(probs, 1)[:, 0]
+                out.append(labels.tolist())
+
+    secs = time_runs(run, 3)
+    report("char_rnn/default_preset_sample_chars" + ("" if sequences == 1 else "_x%d" % sequences),
+           length * sequences / median(secs), "chars/s", True,
+           "torch.nn.LSTM 512 stepped one char at a time, vocab %d, %d sequence(s), inference_mode" % (vocab, sequences))
+
+
 if __name__ == "__main__":
     name = sys.argv[1]
     device = sys.argv[2] if len(sys.argv) > 2 else "cpu"
     if name in ("char_rnn/tch_preset_train_chars", "char_rnn/tch_preset_train_chars_bf16"):
         tch_preset(device, name.endswith("_bf16"))
+    elif name == "char_rnn/default_preset_sample_chars":
+        default_preset_sample(1)
+    elif name == "char_rnn/default_preset_sample_chars_x8":
+        default_preset_sample(8)
     else:
         sys.exit("unknown workload " + name)

@@ -58,6 +58,15 @@ TEST(CharRnnCli, TrainsPrintsEpochsAndSamplesThenResumes) {
   EXPECT_NE(s3.out, s1.out);
   auto ckpt = run_cli("char-rnn sample --checkpoint runs/a/checkpoints/best.ckpt --length 5", dir.path());
   EXPECT_EQ(ckpt.exit_code, 0) << ckpt.err;
+
+  // Several at once: each after a header, the first being the single sample's text.
+  auto many = run_cli("char-rnn sample --run a --length 50 --prime \"Call me\" --seed 3 --num-samples 3", dir.path());
+  ASSERT_EQ(many.exit_code, 0) << many.err;
+  EXPECT_EQ(many.out.rfind("--- sample 1 of 3 ---\n" + s1.out + "--- sample 2 of 3 ---\n", 0), 0u) << many.out;
+  EXPECT_NE(many.out.find("--- sample 3 of 3 ---\nCall me"), std::string::npos) << many.out;
+  auto none = run_cli("char-rnn sample --run a --num-samples 0", dir.path());
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("--num-samples 0"), std::string::npos) << none.err;
 }
 
 TEST(CharRnnCli, BadTrainingInputsExitTwoWithClearMessages) {

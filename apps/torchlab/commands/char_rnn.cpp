@@ -152,6 +152,9 @@ void add_sample(CLI::App& parent) {
   app->add_option("--top-k", f->s.top_k, "draw among the k most likely characters only (0 = all)")
       ->capture_default_str();
   app->add_option("--prime", f->s.prime, "text to start from (printed first)");
+  app->add_option("--num-samples", f->s.num_samples,
+                  "texts generated at once (batched), each printed after a header line; text 1 is the single one")
+      ->capture_default_str();
   add_common(*app, f->common);
   app->callback([f, app] {
     if (f->run.empty() && f->checkpoint.empty())
@@ -162,9 +165,17 @@ void add_sample(CLI::App& parent) {
     auto loaded = load_char_rnn(path, device);
     SampleOptions s = f->s;
     s.seed = f->common.seed;
+    if (s.num_samples < 1) throw UserError("--num-samples " + std::to_string(s.num_samples) + ": must be at least 1");
     validate(s, loaded.vocab);
-    sample(*loaded.model, loaded.vocab, s, [](const std::string& piece) { Console::get().out(piece); });
-    Console::get().out("\n");
+    if (s.num_samples == 1) {
+      sample(*loaded.model, loaded.vocab, s, [](const std::string& piece) { Console::get().out(piece); });
+      Console::get().out("\n");
+      return;
+    }
+    const auto texts = sample_many(*loaded.model, loaded.vocab, s);
+    for (size_t k = 0; k < texts.size(); ++k)
+      Console::get().out("--- sample " + std::to_string(k + 1) + " of " + std::to_string(texts.size()) + " ---\n" +
+                         s.prime + texts[k] + "\n");
   });
 }
 
