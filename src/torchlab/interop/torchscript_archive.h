@@ -12,7 +12,7 @@ namespace torchlab::interop {
 struct ArchiveEntry {
   std::string name;
   uint64_t data_offset = 0;  // where the entry's bytes start in the file
-  uint64_t size = 0;
+  uint64_t size = 0;  // bytes in the file (compressed size for a deflated entry)
 };
 
 struct ArchiveListing {
@@ -22,7 +22,7 @@ struct ArchiveListing {
 
 // Parses the zip's end record, central directory and local headers with bounds checks on every offset. A UserError
 // naming `source` and the byte says what is wrong: not a zip (and a legacy pickle said so), a truncated or
-// inconsistent zip, a compressed entry.
+// inconsistent zip, a compression PyTorch does not write.
 ArchiveListing list_zip_archive(std::string_view bytes, const std::string& source);
 
 // list_zip_archive, then the TorchScript entries: a torch.save() file (data.pkl without code/) is a UserError that
