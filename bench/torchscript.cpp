@@ -3,7 +3,7 @@
 // torchscript_model.py; bench/run.py writes it first and passes its path in TORCHLAB_BENCH_MOBILENET.
 //  torchscript/mobilenet_v3_small_b1_ms       latency of one 3x224x224 image, ms (median of 50 after warm-up)
 //  torchscript/mobilenet_v3_small_b64_images  throughput at batch 64, images/s (median of 3 batches)
-// torchlab runs what `torchlab infer` runs: interop::InferenceModel (eval, freeze, optimize_for_inference,
+// torchlab runs what `torchlab infer` runs: interop::InferenceModel (eval, the module as loaded,
 // InferenceMode), two warm-up runs per shape as infer's --warmup default.
 #include "torchlab/interop/torchscript.h"
 
@@ -24,14 +24,12 @@ bench::Result mobilenet(int cuda, int64_t batch, int repeats) {
   if (!path)
     throw std::runtime_error("TORCHLAB_BENCH_MOBILENET is not set (bench/run.py writes the model and sets it)");
   const torch::Device device = cuda ? torch::kCUDA : torch::kCPU;
-  InferenceModel model(load_torchscript(std::filesystem::path(path), device), {device, true});
+  InferenceModel model(load_torchscript(std::filesystem::path(path), device), {device});
   torch::manual_seed(0);
   const auto x = torch::rand({batch, 3, 224, 224});
   model.warm_up({batch, 3, 224, 224}, 2);
   const auto secs = bench::time_runs([&] { model.forward(x); }, repeats, 0);
-  const std::string note = "freeze + optimize_for_inference" +
-                           std::string(model.unoptimized_reason().empty() ? "" : " refused: running as loaded") +
-                           ", batch " + std::to_string(batch) + ", median of " + std::to_string(repeats);
+  const std::string note = "as loaded (infer's default), batch " + std::to_string(batch) + ", median of " + std::to_string(repeats);
   if (batch == 1) return {1e3 * bench::median(secs), "ms", false, note};
   return {batch / bench::median(secs), "images/s", true, note};
 }

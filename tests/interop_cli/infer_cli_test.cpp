@@ -48,7 +48,7 @@ const std::string kImagenet = " --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225
 }  // namespace
 
 // mobilenet_v3_small scripted by torchvision: PNG, BMP, JPEG and PGM, colour and grey, resized to 96x96 and
-// normalized as ImageNet models want, give PyTorch's probabilities to 1e-5 (run on the frozen, optimized graph).
+// normalized as ImageNet models want, give PyTorch's probabilities to 1e-5 (the module as loaded, the default).
 TEST(InferCli, MobilenetMatchesPytorchOnImageFiles) {
   TempDir tmp;
   const std::vector<std::string> names{"colour.png", "colour.bmp", "grey.jpg", "grey.pgm"};

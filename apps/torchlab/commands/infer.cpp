@@ -37,7 +37,7 @@ struct InferFlags {
   std::string softmax = "auto";
   int64_t batch = 1, every = 1, max_frames = 0;
   int warmup = 2;
-  bool json = false, describe = false, plain = false;
+  bool json = false, describe = false, optimize = false;
   std::string out;
 };
 
@@ -259,8 +259,8 @@ void run(const InferFlags& f) {
   }
   const auto labels = f.labels.empty() ? summary.labels : read_labels(f.labels);
 
-  InferenceModel model(std::move(module), {device, !f.plain});
-  if (!f.plain && !model.unoptimized_reason().empty())
+  InferenceModel model(std::move(module), {device, f.optimize});
+  if (f.optimize && !model.unoptimized_reason().empty())
     std::cerr << "torchlab: running the model as loaded: " << model.unoptimized_reason() << "\n";
   const bool video = !f.video.empty() || f.camera >= 0;
   Runner runner(f, model, labels, video);
@@ -322,7 +322,8 @@ Register reg(
       app.add_option("--warmup", f->warmup, "untimed runs per input shape before timing")
           ->check(CLI::NonNegativeNumber)
           ->capture_default_str();
-      app.add_flag("--no-optimize", f->plain, "run the module as loaded (no freeze / optimize_for_inference)");
+      app.add_flag("--optimize", f->optimize,
+                   "freeze + optimize_for_inference first (faster; outputs may differ from PyTorch's beyond 1e-5)");
       app.add_flag("--json", f->json, "one JSON object per input on stdout (the summary goes to stderr)");
       app.add_option("--out", f->out, "also write the results as CSV (written whole at the end)");
       app.add_flag("--describe", f->describe, "print the model's methods, forward schema and parameters, then exit");

@@ -10,10 +10,10 @@ namespace torchlab::interop {
 
 struct InferenceOptions {
   torch::Device device = torch::kCPU;
-  // eval(), torch::jit::freeze (parameters become constants, batch norm folds into conv) and
-  // torch::jit::optimize_for_inference (on CPU: conv and linear through oneDNN with weights pre-packed). Outputs stay
-  // within 1e-5 of the plain module's (tests/interop check it on mobilenet_v3_small).
-  bool optimize = true;
+  // Opt-in: eval(), torch::jit::freeze (parameters become constants, batch norm folds into conv) and
+  // torch::jit::optimize_for_inference (on CPU: conv and linear through oneDNN with weights pre-packed). Off by
+  // default: on libtorch 1.13 it moved mobilenet_v3_small's logits up to 0.19 away from PyTorch's (tests/interop).
+  bool optimize = false;
 };
 
 enum class Softmax { Auto, On, Off };
