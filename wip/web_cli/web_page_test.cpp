@@ -1,0 +1,207 @@
+// `torchlab export --format web`: each exported page is opened from file:// in headless Chromium (driven over the
+// DevTools protocol by tests/web/check_page.js) and held to the native build's numbers: Q-values, the next-character
+// distribution and seeded samples; a scripted perfect player goes through every opening with the page's own click
+// handlers; the page is timed and its screenshot checked.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <optional>
+#include <nlohmann/json.hpp>
+
+#include "support/test_support.h"
+#include "torchlab/core/checkpoint.h"
+#include "torchlab/rl/dqn_agent.h"
+#include "torchlab/rl/qlearn_tictactoe.h"
+#include "torchlab/train/run_dir.h"
+#include "torchlab/rl/tictactoe.h"
+#include "torchlab/text/char_rnn_task.h"
+#include "torchlab/text/sampler.h"
+#include "train_ui/png_read.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using testing_support::read_text;
+using testing_support::run_cli;
+using testing_support::run_shell;
+using testing_support::TempDir;
+using testing_support::write_text;
+
+namespace {
+
+// Runs the page driver; its JSON answer.
+json drive(const fs::path& page, const json& checks, const fs::path& dir) {
+  write_text(dir / "checks.json", checks.dump());
+  const auto r = run_shell("node '" TORCHLAB_SOURCE_DIR "/tests/web/check_page.js' '" + page.string() + "' '" +
+                           (dir / "checks.json").string() + "'");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return json::parse(r.out.empty() ? "{}" : r.out);
+}
+
+// Pixels of the screenshot inside the element's box that are not near-white.
+int inked(const DecodedImage& shot, const json& box) {
+  int n = 0;
+  for (int y = box["y"].get<int>(); y < box["y"].get<int>() + box["height"].get<int>() && y < shot.height; ++y)
+    for (int x = box["x"].get<int>(); x < box["x"].get<int>() + box["width"].get<int>() && x < shot.width; ++x) {
+      const uint8_t* p = shot.at(x, y);
+      n += p[0] < 200 || p[1] < 200 || p[2] < 200;
+    }
+  return n;
+}
+
+const std::vector<std::string> kBoards = {".........", "X...O....", "XO..X....", "XOX.O....", "XX.OO....", "XOXOXO..."};
+
+std::optional<double> table_value(const torchlab::rl::QTableTtt& table, const torchlab::rl::Board& board, int cell) {
+  const auto it = table.find(torchlab::rl::TttState{board});
+  if (it == table.end()) return std::nullopt;
+  const auto jt = it->second.find(cell);
+  if (jt == it->second.end()) return std::nullopt;
+  return jt->second;
+}
+
+std::vector<int> cells_of(const std::string& s) {
+  std::vector<int> out;
+  for (char c : s) out.push_back(c == 'X' ? 1 : c == 'O' ? -1 : 0);
+  return out;
+}
+
+void check_tictactoe_page(const fs::path& page, const fs::path& dir, const std::vector<std::vector<float>>& native_q) {
+  json boards = json::array();
+  for (const auto& b : kBoards) boards.push_back(cells_of(b));
+  const auto out = drive(page, {{"boards", boards}, {"games", true}, {"timing", true}, {"screenshot", (dir / "shot.png").string()}}, dir);
+  ASSERT_EQ(out.value("ready", json()), true) << out.dump();
+  EXPECT_TRUE(out["errors"].empty()) << out["errors"].dump();
+  for (size_t i = 0; i < kBoards.size(); ++i)
+    for (int c = 0; c < 9; ++c)
+      if (std::isnan(native_q[i][c]))
+        EXPECT_TRUE(out["q"][i][c].is_null()) << "board " << kBoards[i] << " cell " << c;
+      else
+        EXPECT_NEAR(out["q"][i][c].get<double>(), native_q[i][c], 1e-5) << "board " << kBoards[i] << " cell " << c;
+  // Every opening of the perfect player, as X and as O: the agent never loses.
+  EXPECT_GE(out["games"]["games"].size(), 17u);
+  EXPECT_EQ(out["games"]["record"]["win"], 0) << out["games"].dump();
+  const double move_us = out["move_us"][2];  // median of 5 runs of 100 000 moves
+  std::cout << "[web] tictactoe move (forward + argmax): " << move_us << " us median, runs " << out["move_us"].dump()
+            << "\n";
+  EXPECT_LE(move_us, 5.0);
+  const auto shot = decode_png(read_text(dir / "shot.png"), true);
+  EXPECT_GT(inked(shot, out["board_box"]), 2000) << "the board did not render";
+}
+
+}  // namespace
+
+class WebPage : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto node = run_shell("command -v node");
+    ASSERT_EQ(node.exit_code, 0) << "node is needed to drive Chromium: run scripts/setup.sh test";
+  }
+  TempDir tmp;
+};
+
+TEST_F(WebPage, QTablePageMatchesNativeAndNeverLoses) {
+  const auto d = tmp.path().string();
+  ASSERT_EQ(run_cli("qlearn train --run q --runs-dir " + d + " --quiet").exit_code, 0);
+  const auto pick = torchlab::train::RunDir::open(tmp / "q").checkpoints().back();
+  const auto r = run_cli("export --checkpoint " + pick.string() + " --format web --out " + d + "/q.html");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::cout << "[web] Q-table page: " << fs::file_size(tmp / "q.html") << " bytes\n";
+  // Native Q-values: the table the export read (NaN = never tried, null in the page).
+  const auto table = torchlab::rl::qtable_from_checkpoint(torchlab::load_checkpoint(pick), pick.string());
+  std::vector<std::vector<float>> native;
+  for (const auto& b : kBoards) {
+    std::vector<float> q(9, std::nanf(""));
+    for (int c = 0; c < 9; ++c)
+      if (auto v = table_value(table, torchlab::rl::board_from_string(b), c)) q[c] = static_cast<float>(*v);
+    native.push_back(q);
+  }
+  check_tictactoe_page(tmp / "q.html", tmp.path(), native);
+}
+
+TEST_F(WebPage, DqnPageMatchesNativeQValuesAndNeverLoses) {
+  const auto d = tmp.path().string();
+  ASSERT_EQ(run_cli("dqn train --env tictactoe --run ttt --runs-dir " + d + " --quiet").exit_code, 0);
+  const auto ckpt = tmp / "ttt/checkpoints/best.ckpt";
+  const auto pick = fs::exists(ckpt) ? ckpt : torchlab::train::RunDir::open(tmp / "ttt").checkpoints().back();
+  const auto r = run_cli("export --checkpoint " + pick.string() + " --format web --out " + d + "/ttt.html");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto size = fs::file_size(tmp / "ttt.html");
+  std::cout << "[web] default DQN page: " << size << " bytes\n";
+  EXPECT_LE(size, 2u << 20);
+  const auto loaded = torchlab::load_checkpoint(pick);
+  torchlab::rl::DqnAgent agent(torchlab::rl::dqn_config_of(loaded, pick.string(), "tictactoe"));
+  torchlab::rl::load_agent(agent, loaded, false);
+  std::vector<std::vector<float>> native;
+  for (const auto& b : kBoards) {
+    float features[9], q[9];
+    torchlab::rl::board_from_string(b).features(features);
+    agent.q_values(features, 1, q);
+    native.emplace_back(q, q + 9);
+  }
+  check_tictactoe_page(tmp / "ttt.html", tmp.path(), native);
+}
+
+TEST_F(WebPage, CharRnnPageMatchesNativeDistributionAndSeededSamples) {
+  std::string text;
+  for (int i = 0; i < 60; ++i) text += "the whale, the sea; call me Ishmael! " + std::to_string(i % 7) + "\n";
+  write_text(tmp / "t.txt", text);
+  auto r = run_cli("char-rnn train --input t.txt --run c --epochs 2 --vocab chars --hidden 24 --layers 2 --seq-len 16 "
+                   "--batch-size 8 --sample-length 10 --threads 1 --quiet",
+                   tmp.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto pick = torchlab::train::RunDir::open(tmp / "runs/c").checkpoints().back();
+  r = run_cli("export --checkpoint " + pick.string() + " --format web --out c.html", tmp.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  const auto loaded = torchlab::text::load_char_rnn(pick, torch::kCPU);
+  const std::vector<std::string> primes = {"", "the wh", "call me "};
+  json samples = json::array();
+  std::vector<std::string> native_text;
+  for (const auto& [prime, seed, temperature, top_k] :
+       std::vector<std::tuple<std::string, int, double, int>>{{"the ", 7, 0.9, 0}, {"", 3, 1.0, 0}, {"sea", 11, 0.6, 5}}) {
+    samples.push_back({{"prime", prime}, {"length", 300}, {"temperature", temperature}, {"seed", seed}, {"top_k", top_k}});
+    const auto s = run_cli("char-rnn sample --run c --length 300 --seed " + std::to_string(seed) + " --temperature " +
+                               std::to_string(temperature) + " --top-k " + std::to_string(top_k) +
+                               (prime.empty() ? "" : " --prime '" + prime + "'"),
+                           tmp.path());
+    ASSERT_EQ(s.exit_code, 0) << s.err;
+    native_text.push_back(s.out);
+  }
+  const auto out = drive(tmp / "c.html",
+                         {{"primes", primes}, {"samples", samples}, {"click_generate", true},
+                          {"screenshot", (tmp / "shot.png").string()}},
+                         tmp.path());
+  ASSERT_EQ(out.value("ready", json()), true) << out.dump();
+  EXPECT_TRUE(out["errors"].empty()) << out["errors"].dump();
+  for (size_t i = 0; i < primes.size(); ++i) {
+    const auto native = torchlab::text::next_char_probabilities(*loaded.model, loaded.vocab, primes[i]);
+    ASSERT_EQ(out["probs"][i].size(), native.size());
+    for (size_t k = 0; k < native.size(); ++k)
+      EXPECT_NEAR(out["probs"][i][k].get<double>(), native[k], 1e-5) << "prime '" << primes[i] << "' label " << k;
+  }
+  for (size_t i = 0; i < native_text.size(); ++i) {
+    // The CLI prints the prime, then the sample, then a newline.
+    const std::string page = samples[i]["prime"].get<std::string>() + out["samples"][i].get<std::string>();
+    EXPECT_EQ(page + "\n", native_text[i]) << "sample " << i;
+  }
+  EXPECT_EQ(out["streamed"].get<std::string>().rfind("300 characters", 0), 0u) << out["streamed"];
+  const auto shot = decode_png(read_text(tmp / "shot.png"), true);
+  EXPECT_GT(inked(shot, out["text_box"]), 500) << "the generated text did not render";
+}
+
+// The default preset's size (LSTM 512): speed in the page and the file's size, reported beside the native figures.
+TEST_F(WebPage, DefaultCharRnnPageSpeedAndSize) {
+  std::string text;
+  for (int i = 0; i < 400; ++i) text += "It is a way I have of driving off the spleen, and regulating the circulation. ";
+  write_text(tmp / "t.txt", text);
+  auto r = run_cli("char-rnn train --input t.txt --run big --max-steps 1 --threads 2 --quiet", tmp.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto pick = torchlab::train::RunDir::open(tmp / "runs/big").checkpoints().back();
+  r = run_cli("export --checkpoint " + pick.string() + " --format web --out big.html", tmp.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto out = drive(tmp / "big.html", {{"timing", true}}, tmp.path());
+  ASSERT_EQ(out.value("ready", json()), true) << out.dump();
+  std::cout << "[web] default char-rnn page: " << fs::file_size(tmp / "big.html") << " bytes, "
+            << out["chars_per_s"][1] << " chars/s median (runs " << out["chars_per_s"].dump() << ")\n";
+  EXPECT_GE(out["chars_per_s"][1].get<double>(), 2000);
+}
