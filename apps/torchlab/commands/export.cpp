@@ -1,0 +1,82 @@
+#include "torchlab/interop/export.h"
+
+#include <iostream>
+#include <memory>
+
+#include "torchlab/command.h"
+#include "torchlab/core/checkpoint.h"
+#include "torchlab/core/error.h"
+#include "torchlab/rl/export.h"
+#include "torchlab/text/export.h"
+#include "torchlab/train/run_dir.h"
+#include "torchlab/vision/export.h"
+
+namespace torchlab::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+using Exporter = std::vector<interop::ExportedFile> (*)(const Checkpoint&, const std::string&,
+                                                        const interop::ExportOptions&);
+
+// Checkpoint kind -> its task's exporter.
+const std::map<std::string, Exporter>& exporters() {
+  static const std::map<std::string, Exporter> all = {{"char-rnn", text::export_char_rnn},
+                                                      {"mnist", vision::export_mnist},
+                                                      {"dqn", rl::export_dqn},
+                                                      {"qlearn", rl::export_qtable}};
+  return all;
+}
+
+// --checkpoint, else the run's newest checkpoint (a DQN run's best one when it keeps one, as `dqn eval` does).
+fs::path pick_checkpoint(const std::string& run, const std::string& runs_dir, const std::string& checkpoint) {
+  if (!checkpoint.empty()) return checkpoint;
+  if (run.empty()) throw UserError("--run or --checkpoint: say which model to export");
+  const auto dir = run.find('/') == std::string::npos ? fs::path(runs_dir) / run : fs::path(run);
+  const auto r = train::RunDir::open(dir);
+  const auto list = r.checkpoints();
+  if (list.empty())
+    throw UserError("--run " + run + ": " + r.dir().string() + " has no checkpoint yet: train it first");
+  const auto best = r.checkpoints_dir() / "best.ckpt";
+  if (r.config().contains("env") && r.config().contains("target_update") && fs::exists(best)) return best;
+  return list.back();
+}
+
+std::set<std::string> parse_formats(const std::string& format) {
+  if (format == "both") return {interop::kTorchScript, interop::kSafetensors};
+  return {format};  // the exporter checks the name (a later format is one more name there)
+}
+
+void setup(CLI::App& app) {
+  struct Flags {
+    std::string run, checkpoint, runs_dir = "runs", format = "both", out, stem = "model";
+  };
+  auto f = std::make_shared<Flags>();
+  app.add_option("--run", f->run, "a run: a name under --runs-dir or a path (its newest checkpoint)");
+  app.add_option("--checkpoint", f->checkpoint, "a checkpoint file (instead of the run's newest)");
+  app.add_option("--runs-dir", f->runs_dir, "where runs live")->capture_default_str();
+  app.add_option("--format", f->format, "torchscript | safetensors | both")->capture_default_str();
+  app.add_option("--out", f->out, "folder to write into (created if missing)")->required();
+  app.add_option("--name", f->stem, "file name stem: <out>/<name>.pt, <name>.safetensors")->capture_default_str();
+  app.callback([f] {
+    const auto path = pick_checkpoint(f->run, f->runs_dir, f->checkpoint);
+    const Checkpoint ckpt = load_checkpoint(path);
+    const auto kind = ckpt.meta.value("kind", std::string("?"));
+    const auto it = exporters().find(kind);
+    if (it == exporters().end())
+      throw UserError(path.string() + " is a '" + kind + "' checkpoint; export knows char-rnn, mnist, dqn and qlearn");
+    interop::ExportOptions options;
+    options.formats = parse_formats(f->format);
+    options.out_dir = f->out;
+    options.stem = f->stem;
+    for (const auto& file : it->second(ckpt, path.string(), options))
+      std::cout << file.format << ": " << file.path.string() << "  (" << file.contents << ")\n";
+  });
+}
+
+Register reg("export",
+             "Export a trained model: TorchScript (runs in Python's torch.jit.load) and/or safetensors weights", setup,
+             85);
+
+}  // namespace
+}  // namespace torchlab::cli
