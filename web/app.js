@@ -30,10 +30,24 @@
     delete header.__metadata__;
     const base = 8 + headerLength;
     const tensors = {};
+    const raw8 = {};
     for (const [name, info] of Object.entries(header)) {
-      if (info.dtype !== 'F32') throw new Error(`tensor ${name}: dtype ${info.dtype}, the page reads F32`);
       const [begin, end] = info.data_offsets;
-      tensors[name] = { shape: info.shape, data: new Float32Array(bytes.slice(base + begin, base + end).buffer) };
+      const slice = bytes.slice(base + begin, base + end).buffer;
+      if (info.dtype === 'F32') tensors[name] = { shape: info.shape, data: new Float32Array(slice) };
+      else if (info.dtype === 'I8') raw8[name] = { shape: info.shape, data: new Int8Array(slice) };
+      else throw new Error(`tensor ${name}: dtype ${info.dtype}, the page reads F32 and I8`);
+    }
+    // int8 rows with a float32 scale each (interop/quantize.h): a Float32Array store rounds q * scale to float32,
+    // the same float the native dequantization computes.
+    for (const [name, q] of Object.entries(raw8)) {
+      const scale = tensors[`${name}.scale`];
+      if (!scale || q.shape.length !== 2 || scale.data.length !== q.shape[0]) throw new Error(`tensor ${name}: no scales`);
+      const cols = q.shape[1];
+      const data = new Float32Array(q.data.length);
+      for (let i = 0; i < data.length; ++i) data[i] = q.data[i] * scale.data[(i / cols) | 0];
+      tensors[name] = { shape: q.shape, data };
+      delete tensors[`${name}.scale`];
     }
     return { meta, tensors };
   }

@@ -7,7 +7,7 @@
 #include "support/test_support.h"
 #include "torchlab/train/report.h"
 #include "train_ui/fake_run.h"
-#include "train_ui/png_read.h"
+#include "support/png_read.h"
 
 namespace fs = std::filesystem;
 using testing_support::TempDir;

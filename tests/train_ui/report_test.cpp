@@ -11,7 +11,7 @@
 #include "torchlab/train/png_encode.h"
 #include "torchlab/train/svg_chart.h"
 #include "train_ui/fake_run.h"
-#include "train_ui/png_read.h"
+#include "support/png_read.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;

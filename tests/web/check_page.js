@@ -1,7 +1,7 @@
 // Drives an exported page in headless Chromium over the DevTools protocol and prints what it measured as JSON.
 // Usage: node check_page.js PAGE.html CHECKS.json
 //   CHECKS: {"boards": [[9 cells]...], "primes": [...], "samples": [{prime, length, temperature, seed, top_k}],
-//            "games": true, "screenshot": "shot.png", "timing": true}
+//            "games": true, "screenshot": "shot.png", "timing": true, "states": [[4 floats]...], "episodes": [seeds]}
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -77,6 +77,8 @@ async function main() {
       out.samples = await page.eval(`${JSON.stringify(checks.samples)}.map((s) =>
           torchlab.sample(s.prime, s.length, s.temperature, s.seed, s.top_k || 0))`);
     }
+    if (checks.states) out.q = await page.eval(`${JSON.stringify(checks.states)}.map((s) => torchlab.q(s))`);
+    if (checks.episodes) out.returns = await page.eval(`${JSON.stringify(checks.episodes)}.map((s) => torchlab.episode(s))`);
     if (checks.games) out.games = await playAllOpenings(page);
     if (checks.timing && out.kind === 'tictactoe') {
       out.move_us = await page.eval(`(() => {
@@ -114,6 +116,9 @@ async function main() {
       await page.eval("torchlab.newGame && torchlab.newGame(), 0");
       out.board_box = await page.eval("torchlab.boardBox ? torchlab.boardBox() : null");
       out.text_box = await page.eval(`(() => { const e = document.getElementById('text'); if (!e) return null;
+          const r = e.getBoundingClientRect(); return {x: Math.round(r.x), y: Math.round(r.y),
+          width: Math.round(r.width), height: Math.round(r.height)}; })()`);
+      out.scene_box = await page.eval(`(() => { const e = document.getElementById('scene'); if (!e) return null;
           const r = e.getBoundingClientRect(); return {x: Math.round(r.x), y: Math.round(r.y),
           width: Math.round(r.width), height: Math.round(r.height)}; })()`);
       await page.screenshot(checks.screenshot);

@@ -22,7 +22,7 @@ struct TrainFlags {
   Common common;
   std::string preset = "default";
   CharRnnConfig c = preset_config("default");
-  std::string run, resume, runs_dir = "runs";
+  std::string run, resume, runs_dir = "runs", init_from;
   bool overwrite = false, quiet = false;
   int64_t max_steps = 0;
   std::string cuda_graph = "on";
@@ -86,6 +86,8 @@ void add_train(CLI::App& parent) {
       ->default_str("");
   app->add_option("--runs-dir", f->runs_dir, "where runs live")->capture_default_str();
   app->add_flag("--overwrite", f->overwrite, "start the --run afresh if it exists");
+  app->add_option("--init-from", f->init_from,
+                  "start from these weights (safetensors, PyTorch state_dict names: rnn.*, head.*)");
   app->add_option("--max-steps", f->max_steps, "stop after this many optimizer steps (0 = no limit)")
       ->check(CLI::NonNegativeNumber);
   app->add_flag("--quiet", f->quiet, "no dashboard");
@@ -119,6 +121,7 @@ void add_train(CLI::App& parent) {
       r.resume = resolve_run_dir(f->resume.empty() ? f->run : f->resume, f->runs_dir);
     }
     r.overwrite = f->overwrite;
+    r.init_from = f->init_from;
     r.device = device;
     r.quiet = f->quiet;
     r.max_steps = f->max_steps;

@@ -20,6 +20,7 @@ struct TrainFlags {
   DqnConfig c;
   std::string run, resume, runs_dir = "runs";
   bool overwrite = false, quiet = false;
+  std::string init_from;
   int64_t max_steps = 0;
 };
 
@@ -95,6 +96,8 @@ void add_train(CLI::App& parent) {
       ->default_str("");
   app->add_option("--runs-dir", f->runs_dir, "where runs live")->capture_default_str();
   app->add_flag("--overwrite", f->overwrite, "start the --run afresh if it exists");
+  app->add_option("--init-from", f->init_from,
+                  "start from these weights (safetensors, PyTorch state_dict names: fc1.weight, fc1.bias, ...)");
   app->add_option("--max-steps", f->max_steps, "stop after this many games/episodes (0 = no limit)")
       ->check(CLI::NonNegativeNumber);
   app->add_flag("--quiet", f->quiet, "no dashboard");
@@ -123,6 +126,7 @@ void add_train(CLI::App& parent) {
       if (app->count("--epochs")) r.epochs = f->c.epochs;
     }
     r.overwrite = f->overwrite;
+    r.init_from = f->init_from;
     r.device = device;
     r.quiet = f->quiet;
     r.max_steps = f->max_steps;

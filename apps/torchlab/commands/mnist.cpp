@@ -28,6 +28,7 @@ struct TrainFlags {
   std::string resume;
   std::string runs_dir = "runs";
   bool overwrite = false;
+  std::string init_from;
   bool quiet = false;
   int64_t max_steps = 0;
 };
@@ -72,6 +73,8 @@ void add_train(CLI::App& parent) {
       ->default_str("");
   app->add_option("--runs-dir", f->runs_dir, "where runs live")->capture_default_str();
   app->add_flag("--overwrite", f->overwrite, "start the --run afresh if it exists");
+  app->add_option("--init-from", f->init_from,
+                  "start from these weights (safetensors, PyTorch state_dict names: fc.*, fc1.*, conv1.* ...)");
   app->add_option("--max-steps", f->max_steps, "stop after this many optimizer steps (0 = no limit)")
       ->check(CLI::NonNegativeNumber);
   app->add_flag("--quiet", f->quiet, "no dashboard");
@@ -106,6 +109,7 @@ void add_train(CLI::App& parent) {
       if (f->overwrite) throw UserError("--resume and --overwrite contradict each other; pick one");
     }
     r.overwrite = f->overwrite;
+    r.init_from = f->init_from;
     r.device = device;
     r.quiet = f->quiet;
     r.max_steps = f->max_steps;

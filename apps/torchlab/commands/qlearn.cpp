@@ -22,7 +22,7 @@ void check_env(const std::string& env) {
 void add_train(CLI::App& parent) {
   struct Flags {
     Common common;
-    std::string env = "tictactoe";
+    std::string env = "tictactoe", init_from;
     QLearnRequest r;
   };
   auto f = std::make_shared<Flags>();
@@ -41,12 +41,15 @@ void add_train(CLI::App& parent) {
   app->add_option("--run", f->r.run, "run name (a folder under --runs-dir; default: qlearn-tictactoe-<time>)");
   app->add_option("--runs-dir", f->r.runs_dir, "where runs live")->capture_default_str();
   app->add_flag("--overwrite", f->r.overwrite, "start the --run afresh if it exists");
+  app->add_option("--init-from", f->init_from,
+                  "start from a Q-table in safetensors (q.keys, q.values), as torchlab export writes one");
   app->add_flag("--quiet", f->r.quiet, "no progress bar");
   add_common(*app, f->common);
   app->callback([f] {
     check_env(f->env);
     apply_common(f->common);
     f->r.config.seed = f->common.seed;
+    f->r.init_from = f->init_from;
     const auto o = train_qlearn(f->r);
     std::cout << "Learned " << o.states << " positions in " << format_duration(o.seconds) << "\n"
               << "vs random:  X " << o.random_x.summary() << "\n            O " << o.random_o.summary() << "\n"

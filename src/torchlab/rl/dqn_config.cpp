@@ -44,31 +44,33 @@ DqnConfig DqnConfig::defaults(const std::string& env, const std::string& preset)
 }
 
 nlohmann::json DqnConfig::to_json() const {
-  return {{"env", env},
-          {"preset", preset},
-          {"hidden", hidden},
-          {"lr", lr},
-          {"batch_size", batch_size},
-          {"gamma", gamma},
-          {"replay_capacity", replay_capacity},
-          {"learning_starts", learning_starts},
-          {"train_every", train_every},
-          {"loss", loss},
-          {"target_update", target_update},
-          {"tau", tau},
-          {"hard_every", hard_every},
-          {"double_dqn", double_dqn},
-          {"eps_start", eps_start},
-          {"eps_end", eps_end},
-          {"eps_decay", eps_decay},
-          {"target", target},
-          {"opponent_eps", opponent_eps},
-          {"random_opponent", random_opponent},
-          {"episodes_per_epoch", episodes_per_epoch},
-          {"epochs", epochs},
-          {"eval_episodes", eval_episodes},
-          {"fused", fused},
-          {"seed", seed}};
+  nlohmann::json j = {{"env", env},
+                      {"preset", preset},
+                      {"hidden", hidden},
+                      {"lr", lr},
+                      {"batch_size", batch_size},
+                      {"gamma", gamma},
+                      {"replay_capacity", replay_capacity},
+                      {"learning_starts", learning_starts},
+                      {"train_every", train_every},
+                      {"loss", loss},
+                      {"target_update", target_update},
+                      {"tau", tau},
+                      {"hard_every", hard_every},
+                      {"double_dqn", double_dqn},
+                      {"eps_start", eps_start},
+                      {"eps_end", eps_end},
+                      {"eps_decay", eps_decay},
+                      {"target", target},
+                      {"opponent_eps", opponent_eps},
+                      {"random_opponent", random_opponent},
+                      {"episodes_per_epoch", episodes_per_epoch},
+                      {"epochs", epochs},
+                      {"eval_episodes", eval_episodes},
+                      {"fused", fused},
+                      {"seed", seed}};
+  if (!init_from.is_null()) j["init_from"] = init_from;
+  return j;
 }
 
 DqnConfig DqnConfig::from_json(const nlohmann::json& j) {
@@ -97,6 +99,7 @@ DqnConfig DqnConfig::from_json(const nlohmann::json& j) {
   TORCHLAB_FIELD(eval_episodes);
   TORCHLAB_FIELD(fused);
   TORCHLAB_FIELD(seed);
+  c.init_from = j.value("init_from", nlohmann::json());
 #undef TORCHLAB_FIELD
   return c;
 }

@@ -37,6 +37,8 @@ struct DqnConfig {
   int64_t eval_episodes = 500;  // CartPole episodes per evaluation (tic-tac-toe evaluations are exact)
   std::string fused = "auto";   // auto (CPU float32: fused loops) | on | off (libtorch ops)
   uint64_t seed = 42;
+  // Where the starting weights came from (--init-from): {path, bytes, crc32}; null = random initialization.
+  nlohmann::json init_from;
 
   // The defaults of an environment and preset ("default" or "seed").
   static DqnConfig defaults(const std::string& env, const std::string& preset = "default");

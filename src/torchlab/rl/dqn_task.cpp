@@ -9,6 +9,7 @@
 #include "torchlab/core/console.h"
 #include "torchlab/core/error.h"
 #include "torchlab/rl/exact_eval.h"
+#include "torchlab/rl/export.h"
 #include "torchlab/train/learner.h"
 #include "torchlab/train/run_dir.h"
 
@@ -130,14 +131,17 @@ DqnTrainOutcome train_dqn(const DqnTrainRequest& request) {
       config.epochs = request.epochs;
       run->write_config(config.to_json());
     }
-  } else {
-    config.validate();
-    run =
-        train::RunDir::create(request.runs_dir, request.run, "dqn-" + config.env, request.overwrite, config.to_json());
   }
   config.validate();
 
   DqnAgent agent(config, request.device);
+  if (!request.init_from.empty()) {
+    if (run) throw UserError("--init-from starts a new run from weights; a resumed run continues from its checkpoint");
+    config.init_from = init_dqn(agent, request.init_from);
+  }
+  if (!run)
+    run =
+        train::RunDir::create(request.runs_dir, request.run, "dqn-" + config.env, request.overwrite, config.to_json());
   auto trainer = make_trainer(agent, config.seed);
   const bool ttt = config.env == "tictactoe";
 

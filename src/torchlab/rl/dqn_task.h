@@ -23,9 +23,10 @@ struct DqnTrainRequest {
   DqnConfig config;
   std::vector<std::string> given;  // config keys set by flags: with resume they must match the run's
   std::filesystem::path runs_dir = "runs";
-  std::string run;               // name under runs_dir; empty = dqn-<env>-<time>
-  std::filesystem::path resume;  // a run directory to continue (empty = new run)
-  int64_t epochs = 0;            // with resume: train up to this many epochs (0 = the run's own)
+  std::string run;                  // name under runs_dir; empty = dqn-<env>-<time>
+  std::filesystem::path resume;     // a run directory to continue (empty = new run)
+  std::filesystem::path init_from;  // safetensors weights to start from (a new run only; PyTorch state_dict names)
+  int64_t epochs = 0;               // with resume: train up to this many epochs (0 = the run's own)
   bool overwrite = false;
   torch::Device device = torch::kCPU;
   bool quiet = false;

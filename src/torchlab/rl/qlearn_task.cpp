@@ -5,6 +5,7 @@
 
 #include "torchlab/core/console.h"
 #include "torchlab/core/error.h"
+#include "torchlab/rl/export.h"
 #include "torchlab/train/report.h"
 #include "torchlab/train/run_dir.h"
 
@@ -17,9 +18,14 @@ QLearnOutcome train_qlearn(const QLearnRequest& request) {
   const QLearnConfig& config = request.config;
   config.validate();
   if (request.eval_games <= 0) throw UserError("--eval-games must be positive");
-  auto run =
-      train::RunDir::create(request.runs_dir, request.run, "qlearn-tictactoe", request.overwrite, config.to_json());
   tabular::AgentTrainer<TttState> trainer;
+  auto config_json = config.to_json();
+  if (!request.init_from.empty()) {  // read before the run exists: a bad file leaves nothing behind
+    nlohmann::json provenance;
+    trainer.import_state(init_qtable(request.init_from, provenance));
+    config_json["init_from"] = provenance;
+  }
+  auto run = train::RunDir::create(request.runs_dir, request.run, "qlearn-tictactoe", request.overwrite, config_json);
   QLearnOutcome out;
   out.run_dir = run.dir();
   const int64_t every =

@@ -15,7 +15,8 @@ constexpr const char* kQlearnKind = "qlearn";
 struct QLearnRequest {
   QLearnConfig config;
   std::filesystem::path runs_dir = "runs";
-  std::string run;  // empty = qlearn-tictactoe-<time>
+  std::string run;                  // empty = qlearn-tictactoe-<time>
+  std::filesystem::path init_from;  // a Q-table as safetensors (q.keys, q.values) to start from
   bool overwrite = false;
   bool quiet = false;        // no progress bar
   int64_t evaluations = 10;  // evaluation points during training

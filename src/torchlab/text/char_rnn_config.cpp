@@ -8,27 +8,29 @@
 namespace torchlab::text {
 
 nlohmann::json CharRnnConfig::to_json() const {
-  return {{"task", "char-rnn"},
-          {"preset", preset},
-          {"input", input},
-          {"vocab", vocab},
-          {"cell", model.cell},
-          {"layers", model.layers},
-          {"hidden", model.hidden},
-          {"dropout", model.dropout},
-          {"impl", model.impl},
-          {"precision", model.precision},
-          {"vocab_size", model.vocab},
-          {"seq_len", seq_len},
-          {"batch_size", batch_size},
-          {"epochs", epochs},
-          {"lr", lr},
-          {"schedule", schedule},
-          {"clip_value", clip_value},
-          {"clip_norm", clip_norm},
-          {"sample_length", sample_length},
-          {"sample_temperature", sample_temperature},
-          {"seed", seed}};
+  nlohmann::json j = {{"task", "char-rnn"},
+                      {"preset", preset},
+                      {"input", input},
+                      {"vocab", vocab},
+                      {"cell", model.cell},
+                      {"layers", model.layers},
+                      {"hidden", model.hidden},
+                      {"dropout", model.dropout},
+                      {"impl", model.impl},
+                      {"precision", model.precision},
+                      {"vocab_size", model.vocab},
+                      {"seq_len", seq_len},
+                      {"batch_size", batch_size},
+                      {"epochs", epochs},
+                      {"lr", lr},
+                      {"schedule", schedule},
+                      {"clip_value", clip_value},
+                      {"clip_norm", clip_norm},
+                      {"sample_length", sample_length},
+                      {"sample_temperature", sample_temperature},
+                      {"seed", seed}};
+  if (!init_from.is_null()) j["init_from"] = init_from;
+  return j;
 }
 
 CharRnnConfig CharRnnConfig::from_json(const nlohmann::json& j) {
@@ -54,6 +56,7 @@ CharRnnConfig CharRnnConfig::from_json(const nlohmann::json& j) {
     c.sample_length = j.at("sample_length");
     c.sample_temperature = j.at("sample_temperature");
     c.seed = j.at("seed");
+    c.init_from = j.value("init_from", nlohmann::json());
     return c;
   } catch (const nlohmann::json::exception& e) {
     throw UserError(std::string("char-rnn config is incomplete or malformed: ") + e.what());

@@ -25,6 +25,8 @@ struct CharRnnConfig {
   int64_t sample_length = 500;      // characters sampled after each epoch
   double sample_temperature = 0.8;
   uint64_t seed = 42;
+  // Where the starting weights came from (--init-from): {path, bytes, crc32}; null = random initialization.
+  nlohmann::json init_from;
 
   nlohmann::json to_json() const;
   static CharRnnConfig from_json(const nlohmann::json& j);

@@ -10,6 +10,7 @@
 #include "torchlab/core/error.h"
 #include "torchlab/dist/data_parallel.h"
 #include "torchlab/text/corpus.h"
+#include "torchlab/text/export.h"
 #include "torchlab/text/sampler.h"
 #include "torchlab/text/windows.h"
 #include "torchlab/train/learner.h"
@@ -71,6 +72,11 @@ TrainOutcome train_char_rnn(const TrainRequest& request) {
                     " distinct characters, the run " + std::to_string(config.model.vocab) +
                     ": the text changed since the run started");
   config.model.vocab = corpus.vocab.size();
+  auto model = std::make_shared<CharRnnImpl>(config.model);
+  if (!request.init_from.empty()) {
+    if (run) throw UserError("--init-from starts a new run from weights; a resumed run continues from its checkpoint");
+    config.init_from = init_char_rnn(*model, corpus.vocab, request.init_from);
+  }
   if (!run) {
     run = dist::create_run_dir(request.runs_dir, request.run, "char-rnn", request.overwrite, config.to_json());
     print("Dataset loaded, " + std::to_string(corpus.vocab.size()) + " labels (" + config.vocab + "), " +
@@ -80,7 +86,6 @@ TrainOutcome train_char_rnn(const TrainRequest& request) {
     run->write_config(config.to_json());
   }
 
-  auto model = std::make_shared<CharRnnImpl>(config.model);
   model->to(request.device);
   auto optimizer = std::make_shared<torch::optim::Adam>(model->parameters(), torch::optim::AdamOptions(config.lr));
 

@@ -22,8 +22,9 @@ struct TrainRequest {
   CharRnnConfig config;
   std::set<std::string> given;  // config keys the user set explicitly (checked against a resumed run)
   std::filesystem::path runs_dir = "runs";
-  std::string run;               // name under runs_dir; empty = generated
-  std::filesystem::path resume;  // a run directory to continue (empty = new run)
+  std::string run;                  // name under runs_dir; empty = generated
+  std::filesystem::path resume;     // a run directory to continue (empty = new run)
+  std::filesystem::path init_from;  // safetensors weights to start from (a new run only; PyTorch state_dict names)
   bool overwrite = false;
   torch::Device device = torch::kCPU;
   bool quiet = false;  // no dashboard

@@ -8,18 +8,20 @@
 namespace torchlab::vision {
 
 nlohmann::json MnistConfig::to_json() const {
-  return {{"task", "mnist"},
-          {"model", model},
-          {"data", data},
-          {"classes", classes},
-          {"epochs", epochs},
-          {"batch_size", batch_size},
-          {"lr", lr},
-          {"schedule", schedule},
-          {"augment", augment},
-          {"seed", seed},
-          {"train_limit", train_limit},
-          {"test_limit", test_limit}};
+  nlohmann::json j = {{"task", "mnist"},
+                      {"model", model},
+                      {"data", data},
+                      {"classes", classes},
+                      {"epochs", epochs},
+                      {"batch_size", batch_size},
+                      {"lr", lr},
+                      {"schedule", schedule},
+                      {"augment", augment},
+                      {"seed", seed},
+                      {"train_limit", train_limit},
+                      {"test_limit", test_limit}};
+  if (!init_from.is_null()) j["init_from"] = init_from;
+  return j;
 }
 
 MnistConfig MnistConfig::from_json(const nlohmann::json& j) {
@@ -37,6 +39,7 @@ MnistConfig MnistConfig::from_json(const nlohmann::json& j) {
   c.seed = j.value("seed", c.seed);
   c.train_limit = j.value("train_limit", c.train_limit);
   c.test_limit = j.value("test_limit", c.test_limit);
+  c.init_from = j.value("init_from", nlohmann::json());
   return c;
 }
 

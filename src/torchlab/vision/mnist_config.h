@@ -20,6 +20,8 @@ struct MnistConfig {
   uint64_t seed = 42;
   int64_t train_limit = 0;  // use the first N training images only (0 = all)
   int64_t test_limit = 0;   // evaluate on the first N test images only (0 = all)
+  // Where the starting weights came from (--init-from): {path, bytes, crc32}; null = random initialization.
+  nlohmann::json init_from;
 
   nlohmann::json to_json() const;
   static MnistConfig from_json(const nlohmann::json& j);  // missing keys keep their defaults

@@ -6,6 +6,7 @@
 #include "torchlab/core/console.h"
 #include "torchlab/core/error.h"
 #include "torchlab/dist/data_parallel.h"
+#include "torchlab/interop/state_dict.h"
 #include "torchlab/train/learner.h"
 #include "torchlab/train/run_dir.h"
 #include "torchlab/vision/batches.h"
@@ -73,6 +74,10 @@ TrainOutcome train_mnist(const TrainRequest& request) {
   if (!(config.lr > 0)) throw UserError("--lr " + std::to_string(config.lr) + ": must be positive");
   schedule_factor(config.schedule, 0, 1);                      // checks the name
   auto model = make_classifier(config.model, request.device);  // checks --model before the data is read
+  if (!request.init_from.empty()) {
+    if (run) throw UserError("--init-from starts a new run from weights; a resumed run continues from its checkpoint");
+    config.init_from = interop::init_from_safetensors(*model, request.init_from);
+  }
 
   const MnistSplit train_split = head(load_mnist_split(config.data, "train"), config.train_limit);
   const MnistSplit test_split = head(load_mnist_split(config.data, "t10k"), config.test_limit);

@@ -6,18 +6,22 @@
 
 #include <cmath>
 #include <fstream>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 
+#include "support/png_read.h"
 #include "support/test_support.h"
 #include "torchlab/core/checkpoint.h"
+#include "torchlab/interop/quantize.h"
+#include "torchlab/interop/state_dict.h"
+#include "torchlab/rl/cartpole.h"
 #include "torchlab/rl/dqn_agent.h"
 #include "torchlab/rl/qlearn_tictactoe.h"
-#include "torchlab/train/run_dir.h"
 #include "torchlab/rl/tictactoe.h"
 #include "torchlab/text/char_rnn_task.h"
 #include "torchlab/text/sampler.h"
-#include "train_ui/png_read.h"
+#include "torchlab/text/web_model.h"
+#include "torchlab/train/run_dir.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -68,7 +72,8 @@ std::vector<int> cells_of(const std::string& s) {
 void check_tictactoe_page(const fs::path& page, const fs::path& dir, const std::vector<std::vector<float>>& native_q) {
   json boards = json::array();
   for (const auto& b : kBoards) boards.push_back(cells_of(b));
-  const auto out = drive(page, {{"boards", boards}, {"games", true}, {"timing", true}, {"screenshot", (dir / "shot.png").string()}}, dir);
+  const auto out = drive(
+      page, {{"boards", boards}, {"games", true}, {"timing", true}, {"screenshot", (dir / "shot.png").string()}}, dir);
   ASSERT_EQ(out.value("ready", json()), true) << out.dump();
   EXPECT_TRUE(out["errors"].empty()) << out["errors"].dump();
   for (size_t i = 0; i < kBoards.size(); ++i)
@@ -145,21 +150,23 @@ TEST_F(WebPage, CharRnnPageMatchesNativeDistributionAndSeededSamples) {
   std::string text;
   for (int i = 0; i < 60; ++i) text += "the whale, the sea; call me Ishmael! " + std::to_string(i % 7) + "\n";
   write_text(tmp / "t.txt", text);
-  auto r = run_cli("char-rnn train --input t.txt --run c --epochs 2 --vocab chars --hidden 24 --layers 2 --seq-len 16 "
-                   "--batch-size 8 --sample-length 10 --threads 1 --quiet",
-                   tmp.path());
+  auto r = run_cli(
+      "char-rnn train --input t.txt --run c --epochs 2 --vocab chars --hidden 24 --layers 2 --seq-len 16 "
+      "--batch-size 8 --sample-length 10 --threads 1 --quiet",
+      tmp.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto pick = torchlab::train::RunDir::open(tmp / "runs/c").checkpoints().back();
-  r = run_cli("export --checkpoint " + pick.string() + " --format web --out c.html", tmp.path());
+  r = run_cli("export --checkpoint " + pick.string() + " --format web --web-weights f32 --out c.html", tmp.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
-  const auto loaded = torchlab::text::load_char_rnn(pick, torch::kCPU);
+  auto loaded = torchlab::text::load_char_rnn(pick, torch::kCPU);
   const std::vector<std::string> primes = {"", "the wh", "call me "};
   json samples = json::array();
   std::vector<std::string> native_text;
-  for (const auto& [prime, seed, temperature, top_k] :
-       std::vector<std::tuple<std::string, int, double, int>>{{"the ", 7, 0.9, 0}, {"", 3, 1.0, 0}, {"sea", 11, 0.6, 5}}) {
-    samples.push_back({{"prime", prime}, {"length", 300}, {"temperature", temperature}, {"seed", seed}, {"top_k", top_k}});
+  for (const auto& [prime, seed, temperature, top_k] : std::vector<std::tuple<std::string, int, double, int>>{
+           {"the ", 7, 0.9, 0}, {"", 3, 1.0, 0}, {"sea", 11, 0.6, 5}}) {
+    samples.push_back(
+        {{"prime", prime}, {"length", 300}, {"temperature", temperature}, {"seed", seed}, {"top_k", top_k}});
     const auto s = run_cli("char-rnn sample --run c --length 300 --seed " + std::to_string(seed) + " --temperature " +
                                std::to_string(temperature) + " --top-k " + std::to_string(top_k) +
                                (prime.empty() ? "" : " --prime '" + prime + "'"),
@@ -167,10 +174,10 @@ TEST_F(WebPage, CharRnnPageMatchesNativeDistributionAndSeededSamples) {
     ASSERT_EQ(s.exit_code, 0) << s.err;
     native_text.push_back(s.out);
   }
-  const auto out = drive(tmp / "c.html",
-                         {{"primes", primes}, {"samples", samples}, {"click_generate", true},
-                          {"screenshot", (tmp / "shot.png").string()}},
-                         tmp.path());
+  const auto out = drive(
+      tmp / "c.html",
+      {{"primes", primes}, {"samples", samples}, {"click_generate", true}, {"screenshot", (tmp / "shot.png").string()}},
+      tmp.path());
   ASSERT_EQ(out.value("ready", json()), true) << out.dump();
   EXPECT_TRUE(out["errors"].empty()) << out["errors"].dump();
   for (size_t i = 0; i < primes.size(); ++i) {
@@ -189,19 +196,104 @@ TEST_F(WebPage, CharRnnPageMatchesNativeDistributionAndSeededSamples) {
   EXPECT_GT(inked(shot, out["text_box"]), 500) << "the generated text did not render";
 }
 
-// The default preset's size (LSTM 512): speed in the page and the file's size, reported beside the native figures.
+// The default preset (LSTM 512) on a text of 96 symbols, as Moby-Dick has about: the default page holds int8 weights
+// and fits in 2 MB; its distribution equals native torchlab's on the same (dequantized) weights. Speed in the page.
 TEST_F(WebPage, DefaultCharRnnPageSpeedAndSize) {
   std::string text;
-  for (int i = 0; i < 400; ++i) text += "It is a way I have of driving off the spleen, and regulating the circulation. ";
+  for (int i = 0; i < 40; ++i) {
+    for (char c = ' '; c <= '~'; ++c) text += c;
+    text += "It is a way I have of driving off the spleen, and regulating the circulation.\n";
+  }
   write_text(tmp / "t.txt", text);
   auto r = run_cli("char-rnn train --input t.txt --run big --max-steps 1 --threads 2 --quiet", tmp.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto pick = torchlab::train::RunDir::open(tmp / "runs/big").checkpoints().back();
   r = run_cli("export --checkpoint " + pick.string() + " --format web --out big.html", tmp.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto out = drive(tmp / "big.html", {{"timing", true}}, tmp.path());
+  const std::string prime = "Call me Ishmael. ";
+  const auto out = drive(tmp / "big.html", {{"timing", true}, {"primes", {prime}}}, tmp.path());
   ASSERT_EQ(out.value("ready", json()), true) << out.dump();
-  std::cout << "[web] default char-rnn page: " << fs::file_size(tmp / "big.html") << " bytes, "
-            << out["chars_per_s"][1] << " chars/s median (runs " << out["chars_per_s"].dump() << ")\n";
+  const auto size = fs::file_size(tmp / "big.html");
+  std::cout << "[web] default char-rnn page (int8 weights): " << size << " bytes, " << out["chars_per_s"][1]
+            << " chars/s median (runs " << out["chars_per_s"].dump() << ")\n";
+  EXPECT_LE(size, 2u << 20);
   EXPECT_GE(out["chars_per_s"][1].get<double>(), 2000);
+
+  auto loaded = torchlab::text::load_char_rnn(pick, torch::kCPU);
+  ASSERT_EQ(loaded.vocab.size(), 96);
+  const auto exact = torchlab::text::next_char_probabilities(*loaded.model, loaded.vocab, prime);
+  const auto weights = torchlab::interop::dequantize_rows_int8(
+      torchlab::interop::quantize_rows_int8(torchlab::text::char_rnn_web_model(pick)));
+  torchlab::interop::load_state_dict(*loaded.model, weights, "the page's weights");
+  const auto native = torchlab::text::next_char_probabilities(*loaded.model, loaded.vocab, prime);
+  ASSERT_EQ(out["probs"][0].size(), native.size());
+  double drift = 0;
+  for (size_t k = 0; k < native.size(); ++k) {
+    EXPECT_NEAR(out["probs"][0][k].get<double>(), native[k], 1e-5) << "label " << k;
+    drift = std::max(drift, std::abs(static_cast<double>(native[k]) - exact[k]));
+  }
+  std::cout << "[web] int8 weights move the next-character probabilities by at most " << drift << "\n";
+  EXPECT_LT(drift, 0.02);
+}
+
+// CartPole: the page's policy gives native's Q-values, and its seeded episodes native's returns.
+TEST_F(WebPage, CartPolePageMatchesNativeEpisodes) {
+  const auto d = tmp.path().string();
+  auto r = run_cli(
+      "dqn train --env cartpole --epochs 2 --episodes-per-epoch 10 --eval-episodes 2 --hidden 32 --run cp "
+      "--runs-dir " +
+      d + " --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_cli("export --run cp --runs-dir " + d + " --format web --out " + d + "/cp.html");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto pick = fs::exists(tmp / "cp/checkpoints/best.ckpt")
+                        ? tmp / "cp/checkpoints/best.ckpt"
+                        : torchlab::train::RunDir::open(tmp / "cp").checkpoints().back();
+  const auto loaded = torchlab::load_checkpoint(pick);
+  torchlab::rl::DqnAgent agent(torchlab::rl::dqn_config_of(loaded, pick.string(), "cartpole"));
+  torchlab::rl::load_agent(agent, loaded, false);
+  const std::vector<std::vector<float>> states = {{0, 0, 0, 0}, {0.1f, -0.5f, 0.05f, 0.3f}, {-1, 1, -0.1f, -1}};
+  const std::vector<int> seeds = {1, 2, 3, 4};
+  std::vector<double> returns;
+  for (int seed : seeds) {
+    torchlab::rl::CartPole env;
+    env.seed(seed);
+    env.reset();
+    double total = 0;
+    while (!env.done()) {
+      float obs[4], q[2];
+      env.observe(obs);
+      agent.q_values(obs, 1, q);
+      total += env.step(q[1] > q[0] ? 1 : 0).reward;
+    }
+    returns.push_back(total);
+  }
+  const auto out =
+      drive(tmp / "cp.html", {{"states", states}, {"episodes", seeds}, {"screenshot", d + "/shot.png"}}, tmp.path());
+  ASSERT_EQ(out.value("ready", json()), true) << out.dump();
+  EXPECT_TRUE(out["errors"].empty()) << out["errors"].dump();
+  for (size_t i = 0; i < states.size(); ++i) {
+    float q[2];
+    agent.q_values(states[i].data(), 1, q);
+    for (int a = 0; a < 2; ++a) EXPECT_NEAR(out["q"][i][a].get<double>(), q[a], 1e-5) << "state " << i;
+  }
+  for (size_t i = 0; i < seeds.size(); ++i)
+    EXPECT_EQ(out["returns"][i].get<double>(), returns[i]) << "seed " << seeds[i];
+  const auto shot = decode_png(read_text(tmp / "shot.png"), true);
+  EXPECT_GT(inked(shot, out["scene_box"]), 1000) << "the cart and pole did not render";
+}
+
+TEST_F(WebPage, ModelsThePageDoesNotRunAreRefused) {
+  torchlab::Checkpoint ckpt;
+  ckpt.meta["kind"] = "mnist";
+  torchlab::save_checkpoint(ckpt, tmp / "m.ckpt");
+  auto r = run_cli("export --checkpoint '" + (tmp / "m.ckpt").string() + "' --format web --out '" +
+                   (tmp / "m.html").string() + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("the web page runs char-rnn, DQN (tic-tac-toe, CartPole) and Q-table models"), std::string::npos)
+      << r.err;
+  r = run_cli("export --run nowhere --runs-dir '" + tmp.path().string() + "' --format web --out '" +
+              (tmp / "m.html").string() + "'");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_FALSE(fs::exists(tmp / "m.html"));
 }

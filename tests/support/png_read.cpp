@@ -1,4 +1,4 @@
-#include "train_ui/png_read.h"
+#include "support/png_read.h"
 
 #include <stdexcept>
 
