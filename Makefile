@@ -10,7 +10,7 @@ ifeq ($(TORCH),python)
 endif
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all setup setup-test setup-bench configure build demo test bench format clean
+.PHONY: all setup setup-test setup-bench configure build demo test bench soak format clean
 
 all: build
 
@@ -37,6 +37,11 @@ test: setup-test build
 
 bench: setup-bench build
 	bench/run.sh $(BUILD)
+
+# SIGKILLs training KILLS times at random moments and checks every resume (scripts/soak.sh).
+KILLS ?= 1000
+soak: setup-test configure
+	scripts/soak.sh $(KILLS) $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')
