@@ -67,7 +67,7 @@ TEST(RunLockCli, SecondWriterRefusedReadersServedKilledHolderDoesNotBlock) {
       << read_text(lock) << read_text(dir / "first.err");
 
   for (const std::string second :
-       {"char-rnn train --resume a --threads 1 --quiet", "char-rnn train --input t.txt --run a --overwrite" + tiny,
+       {std::string("char-rnn train --resume a --threads 1 --quiet"), "char-rnn train --input t.txt --run a --overwrite" + tiny,
         "char-rnn train --input t.txt --run a" + tiny}) {
     const auto r = run_cli(second, dir.path());
     EXPECT_EQ(r.exit_code, 2) << second << "\n" << r.err;
