@@ -10,7 +10,7 @@ ifeq ($(TORCH),python)
 endif
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all setup setup-test setup-bench configure build cli web demo test package bench format clean
+.PHONY: all setup setup-test setup-bench configure build cli web demo test package bench soak format clean
 
 all: build
 
@@ -49,6 +49,11 @@ package: setup cli
 
 bench: setup-bench build
 	bench/run.sh $(BUILD)
+
+# SIGKILLs training KILLS times at random moments and checks every resume (scripts/soak.sh).
+KILLS ?= 1000
+soak: setup-test configure
+	scripts/soak.sh $(KILLS) $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')

@@ -347,10 +347,14 @@
     const act = (o) => { const q = net(o); return q[1] > q[0] ? 1 : 0; };
     api.q = (state) => net(state);
     api.act = act;
+    const scratch = M._tl_cartpole_new();  // api.episode's own environment: the animation keeps running
     api.episode = (seed) => {  // the return of one episode from a seeded start, as natively
-      M._tl_cartpole_reset(env, BigInt.asUintN(64, BigInt(seed)));
+      M._tl_cartpole_reset(scratch, BigInt.asUintN(64, BigInt(seed)));
       let total = 0;
-      while (!M._tl_cartpole_done(env)) total += M._tl_cartpole_step(env, act(observe()));
+      while (!M._tl_cartpole_done(scratch)) {
+        M._tl_cartpole_observe(scratch, obs);
+        total += M._tl_cartpole_step(scratch, act(floats(obs, 4)));
+      }
       return total;
     };
     $('app').innerHTML = `

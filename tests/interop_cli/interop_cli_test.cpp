@@ -76,7 +76,8 @@ TEST(InteropCli, PythonWeightsInTorchlabExportsBackToPython) {
   const std::string common = " --runs-dir '" + (d / "runs").string() + "' --threads 1 --quiet --max-steps 1";
   const std::string text = "char-rnn train --input '" + (d / "corpus.txt").string() +
                            "' --vocab chars --seq-len 16 --batch-size 4 --epochs 1 --lr 1e-9 --sample-length 0";
-  const std::string mnist = "mnist train --data '" + (d / "data").string() + "' --epochs 1 --batch-size 32 --lr 1e-9";
+  const std::string mnist =
+      "mnist train --data '" + (d / "data").string() + "' --epochs 1 --batch-size 32 --lr 1e-9 --valid-size 16";
   const std::string dqn = "dqn train --epochs 1 --episodes-per-epoch 2 --eval-episodes 2";
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"lstm", text + " --cell lstm --layers 2 --hidden 16"},

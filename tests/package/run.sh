@@ -118,6 +118,40 @@ run_examples() {
   "$bin/qlearning/qlearning" | tee qlearning.out
   awk '/^shortest paths:/ {split($3, a, "/"); found = 1; if (a[1] != a[2]) exit 1} END {if (!found) exit 1}' \
     qlearning.out || fail "qlearning: the greedy policy does not walk shortest paths from every cell"
+  step torchscript_infer
+  if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+    # PyTorch scripts and saves a model with a labels attribute and writes a colour image and the expected top 3.
+    # (from a file: torch.jit.script reads the class's source)
+    cat >make_model.py <<'PY'
+import torch
+
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(3, 4)
+        self.labels = ["red", "green", "blue", "grey"]
+
+    def forward(self, x):
+        return self.fc(x.mean([2, 3]))
+
+torch.manual_seed(0)
+net = torch.jit.script(Net())
+net.save("net.pt")
+w, h = 6, 4
+pixels = bytes((30 * i + 71 * c) % 256 for i in range(w * h) for c in range(3))  # RGB, row-major
+open("image.ppm", "wb").write(b"P6\n%d %d\n255\n" % (w, h) + pixels)
+x = torch.tensor(list(pixels), dtype=torch.float32).reshape(h, w, 3).permute(2, 0, 1).unsqueeze(0) / 255
+p = torch.softmax(net(x).double(), 1)[0]
+with open("expected.txt", "w") as f:
+    for i in torch.argsort(p, descending=True)[:3].tolist():
+        f.write("class %d %s %.6f\n" % (i, net.labels[i], p[i]))
+PY
+    /usr/bin/python3 make_model.py
+    "$bin/torchscript_infer/torchscript_infer" net.pt image.ppm | tee torchscript_infer.out
+    tail -n 3 torchscript_infer.out | diff - expected.txt || fail "torchscript_infer: not PyTorch's top 3"
+  else
+    echo "torchscript_infer: skipped (no python3-torch to write the model)"
+  fi
   step "all examples pass"
 }
 

@@ -35,6 +35,7 @@ inline Images make_images(int64_t n, uint32_t seed) {
 // Writes <split>-images-idx3-ubyte and <split>-labels-idx1-ubyte (".gz" when gzip) for train and t10k into dir.
 inline void write_dataset(const std::filesystem::path& dir, int64_t train, int64_t test, bool gzip = true) {
   const std::string ext = gzip ? ".gz" : "";
+  std::filesystem::create_directories(dir);
   for (const auto& [split, n, seed] : {std::tuple<std::string, int64_t, uint32_t>{"train", train, 1u},
                                        std::tuple<std::string, int64_t, uint32_t>{"t10k", test, 2u}}) {
     const auto data = make_images(n, seed);

@@ -15,12 +15,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A workspace with a small synthetic dataset in data/ (600 training, 200 test images, gzipped).
+// A workspace with a small synthetic dataset in data/ (600 training images, 40 of them held out for validation,
+// 200 test images, gzipped).
 struct Workspace {
   TempDir tmp;
-  Workspace() { synthetic::write_dataset(tmp / "data", 600, 200, true); }
+  Workspace() {
+    fs::create_directories(tmp / "data");  // write_idx makes no folders
+    synthetic::write_dataset(tmp / "data", 600, 200, true);
+  }
   std::string flags() const {
-    return "--data '" + (tmp / "data").string() + "' --runs-dir '" + (tmp / "runs").string() + "' --threads 1";
+    return "--data '" + (tmp / "data").string() + "' --runs-dir '" + (tmp / "runs").string() +
+           "' --valid-size 40 --threads 1";
   }
   std::string runs() const { return "--runs-dir '" + (tmp / "runs").string() + "' --threads 1"; }
   fs::path run(const std::string& name) const { return tmp / "runs" / name; }
@@ -49,14 +54,19 @@ TEST(MnistCli, TrainEvalAndPredict) {
   EXPECT_EQ(config["model"], "mlp");
   EXPECT_EQ(config["classes"], "digits");  // dark images in a folder not named "fashion"
   const auto rows = metrics(run);
-  int train_rows = 0, valid_rows = 0;
-  double last_accuracy = 0;
+  int train_rows = 0, valid_rows = 0, test_rows = 0;
+  double last_accuracy = 0, test_accuracy = 0;
   for (const auto& row : rows) {
     if (row["split"] == "train") ++train_rows;
     if (row["split"] == "valid") ++valid_rows, last_accuracy = row["accuracy"];
+    if (row["split"] == "test") ++test_rows, test_accuracy = row["accuracy"];
   }
   EXPECT_EQ(valid_rows, 5);
+  EXPECT_EQ(test_rows, 1);        // the test split, once, at the end
   EXPECT_GE(last_accuracy, 0.9);  // the synthetic classes are easy
+  EXPECT_EQ(config["valid_size"], 40);
+  EXPECT_TRUE(contains(r.out, "with best.ckpt (epoch ")) << r.out;
+  EXPECT_TRUE(contains(r.out, " on 40 held-out training images")) << r.out;
   EXPECT_FALSE(fs::is_empty(run / "checkpoints"));
   EXPECT_TRUE(fs::exists(run / "checkpoints" / "best.ckpt"));
   for (const char* sample : {"confusion.table.json", "per_class.table.json", "misclassified.images.json"})
@@ -75,6 +85,9 @@ TEST(MnistCli, TrainEvalAndPredict) {
   EXPECT_TRUE(contains(e.out, " / 200)")) << e.out;
   EXPECT_TRUE(contains(e.out, "Confusion matrix (rows: true class")) << e.out;
   EXPECT_EQ(metrics(run).back()["split"], "eval");
+  auto best = run_cli("mnist eval --run m --checkpoint best " + w.runs());
+  ASSERT_EQ(best.exit_code, 0) << best.err;
+  EXPECT_DOUBLE_EQ(metrics(run).back()["accuracy"].get<double>(), test_accuracy);  // the same weights were tested
 
   auto p = run_cli("mnist predict --run m --index 3 --checkpoint best " + w.runs() + " --data '" +
                    (w.tmp / "data").string() + "'");
@@ -118,7 +131,7 @@ TEST(MnistCli, PredictRejectsBadImagesAndIndices) {
 
 TEST(MnistCli, ResumeOverwriteAndConfigChecks) {
   Workspace w;
-  // 600 images, batch 256: 3 steps an epoch. Stop after 4, then resume to the end of epoch 2.
+  // 560 training images, batch 256: 3 steps an epoch. Stop after 4, then resume to the end of epoch 2.
   auto r = run_cli("mnist train --model mlp --epochs 2 --max-steps 4 --run x --quiet " + w.flags());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "4 steps")) << r.out;
@@ -128,6 +141,14 @@ TEST(MnistCli, ResumeOverwriteAndConfigChecks) {
   r = run_cli("mnist train --resume x --model conv --quiet " + w.runs());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(contains(r.err, "model")) << r.err;
+  r = run_cli("mnist train --resume x --valid-size 50 --quiet " + w.runs());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "valid_size")) << r.err;
+  r = run_cli("mnist train --model mlp --valid-size 600 --run big --quiet --data '" + (w.tmp / "data").string() + "' " +
+              w.runs());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(contains(r.err, "--valid-size 600")) << r.err;
+  EXPECT_FALSE(fs::exists(w.run("big")));
   r = run_cli("mnist train --model mlp --epochs 1 --run x --quiet " + w.flags());
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(contains(r.err, "already exists")) << r.err;

@@ -22,8 +22,9 @@ class Browser {
     const args = ['--headless', '--no-sandbox', '--disable-gpu', '--remote-debugging-pipe', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync', '--mute-audio',
       `--user-data-dir=${profile}`, `--window-size=${width},${height}`, 'about:blank'];
+    // Its own process group, so that close() stops the renderer and helper processes too.
     const child = spawn(findChromium(), args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
-      env: { ...process.env, HOME: profile } });
+      env: { ...process.env, HOME: profile }, detached: true });
     const browser = new Browser(child, profile);
     child.stderr.on('data', (d) => { browser.stderr += d; });
     return browser;
@@ -107,9 +108,19 @@ class Browser {
       await Promise.race([this.send('Browser.close'), new Promise((r) => setTimeout(r, 3000))]);
     } catch (e) { /* already gone */ }
     const exited = new Promise((resolve) => (this.child.exitCode !== null ? resolve() : this.child.on('exit', resolve)));
-    this.child.kill('SIGKILL');
+    try { process.kill(-this.child.pid, 'SIGKILL'); } catch (e) { /* the group is gone */ }
     await exited;
-    fs.rmSync(this.profile, { recursive: true, force: true, maxRetries: 5 });
+    // A helper process still exiting can add a file while the profile is removed: retry, and never fail the check
+    // over a temporary folder.
+    for (let attempt = 0; attempt < 10; attempt++) {
+      try {
+        fs.rmSync(this.profile, { recursive: true, force: true });
+        return;
+      } catch (e) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    process.stderr.write(`cdp: could not remove ${this.profile}\n`);
   }
 }
 

@@ -200,7 +200,7 @@ TEST_F(WebPage, CharRnnPageMatchesNativeDistributionAndSeededSamples) {
 // and fits in 2 MB; its distribution equals native torchlab's on the same (dequantized) weights. Speed in the page.
 TEST_F(WebPage, DefaultCharRnnPageSpeedAndSize) {
   std::string text;
-  for (int i = 0; i < 40; ++i) {
+  for (int i = 0; i < 200; ++i) {
     for (char c = ' '; c <= '~'; ++c) text += c;
     text += "It is a way I have of driving off the spleen, and regulating the circulation.\n";
   }

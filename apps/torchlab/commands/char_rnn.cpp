@@ -24,7 +24,7 @@ struct TrainFlags {
   CharRnnConfig c = preset_config("default");
   std::string run, resume, runs_dir = "runs", init_from;
   bool overwrite = false, quiet = false;
-  int64_t max_steps = 0;
+  int64_t max_steps = 0, checkpoint_every = 0;
   std::string cuda_graph = "on";
 };
 
@@ -90,6 +90,9 @@ void add_train(CLI::App& parent) {
                   "start from these weights (safetensors, PyTorch state_dict names: rnn.*, head.*)");
   app->add_option("--max-steps", f->max_steps, "stop after this many optimizer steps (0 = no limit)")
       ->check(CLI::NonNegativeNumber);
+  app->add_option("--checkpoint-every", f->checkpoint_every,
+                  "also write a checkpoint every N optimizer steps (0 = at the end of each epoch only)")
+      ->check(CLI::NonNegativeNumber);
   app->add_flag("--quiet", f->quiet, "no dashboard");
   app->add_option("--cuda-graph", f->cuda_graph, "on CUDA, replay each training step as one CUDA graph (on | off)")
       ->transform(CLI::IsMember({"on", "off"}))
@@ -125,6 +128,7 @@ void add_train(CLI::App& parent) {
     r.device = device;
     r.quiet = f->quiet;
     r.max_steps = f->max_steps;
+    r.checkpoint_every_steps = f->checkpoint_every;
     const auto o = train_char_rnn(r);
     std::cout << "Validation " << std::fixed;
     std::cout.precision(4);

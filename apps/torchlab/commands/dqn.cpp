@@ -184,7 +184,8 @@ void add_eval(CLI::App& parent) {
     auto& agent = *loaded.agent;
     if (agent.config().env == "cartpole") {
       const int64_t n = f->games ? f->games : 100;
-      const auto e = evaluate_cartpole(agent, static_cast<int>(n), f->common.seed);
+      const auto e =
+          evaluate_cartpole(agent, static_cast<int>(n), cartpole_eval_seed(EvalPurpose::final, f->common.seed));
       std::cout << describe(loaded) << "\n  greedy return over " << n << " episodes: mean " << e.mean << ", min "
                 << e.min << ", max " << e.max << (e.mean >= 475 ? "  (solved: >= 475)" : "") << "\n";
       return;

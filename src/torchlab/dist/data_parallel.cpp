@@ -82,6 +82,10 @@ train::RunDir create_run_dir(Context& context, const std::filesystem::path& root
   return train::RunDir::create(dir.parent_path(), dir.filename().string(), prefix, false, config);
 }
 
+train::RunDir open_run_dir(Context& context, const std::filesystem::path& dir) {
+  return context.chief() ? train::RunDir::open_to_write(dir) : train::RunDir::open(dir);
+}
+
 train::LearnerOptions& configure(Context& context, train::LearnerOptions& options) {
   const int world = context.world_size();
   options.rank = context.rank();
@@ -171,6 +175,8 @@ train::RunDir create_run_dir(const std::filesystem::path& root, const std::strin
                              bool overwrite, const nlohmann::json& config) {
   return create_run_dir(Context::process(), root, name, prefix, overwrite, config);
 }
+
+train::RunDir open_run_dir(const std::filesystem::path& dir) { return open_run_dir(Context::process(), dir); }
 
 train::LearnerOptions& configure(train::LearnerOptions& options) { return configure(Context::process(), options); }
 

@@ -46,6 +46,9 @@ class DataParallelSource : public ShardedSource {
 
 train::RunDir create_run_dir(Context& context, const std::filesystem::path& root, const std::string& name,
                              const std::string& prefix, bool overwrite, const nlohmann::json& config);
+// Opens a run to continue it (--resume): rank 0 takes the run's writer lock (RunDir::open_to_write), the other ranks
+// only read it.
+train::RunDir open_run_dir(Context& context, const std::filesystem::path& dir);
 train::LearnerOptions& configure(Context& context, train::LearnerOptions& options);
 DataParallelSource attach(Context& context, train::Learner& learner, torch::nn::Module& model,
                           train::BatchSource& train);
@@ -53,6 +56,7 @@ DataParallelSource attach(Context& context, train::Learner& learner, torch::nn::
 // The same with this process's Context (Context::process(), from the environment).
 train::RunDir create_run_dir(const std::filesystem::path& root, const std::string& name, const std::string& prefix,
                              bool overwrite, const nlohmann::json& config);
+train::RunDir open_run_dir(const std::filesystem::path& dir);
 train::LearnerOptions& configure(train::LearnerOptions& options);
 DataParallelSource attach(train::Learner& learner, torch::nn::Module& model, train::BatchSource& train);
 

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <chrono>
 
+#include "torchlab/core/atomic_file.h"
 #include "torchlab/core/error.h"
 #include "torchlab/finance/closed_form.h"
 #include "torchlab/finance/csv.h"
@@ -203,11 +204,12 @@ template <typename Header, typename Compute>
 BatchSummary run_csv(const BatchJob& job, bool want_vol, bool want_price, const Header& added_header,
                      const Compute& compute) {
   const auto start = std::chrono::steady_clock::now();
+  check_output_path(job.output);  // a bad destination fails before any work
   CsvReader in(job.input);
   const Layout L = map_columns(in, job, want_vol, want_price);
   BatchSummary summary;
   summary.model = L.model;
-  AtomicOutput out(job.output);
+  AtomicFile out(job.output);
   out.write(in.header_line() + added_header(L.model) + "\n");
   const int64_t chunk_rows = job.chunk_rows > 0 ? job.chunk_rows : job.device.is_cpu() ? 65536 : 1 << 20;
   CsvChunk chunk;

@@ -58,6 +58,8 @@ std::string csv_field(std::string_view text) {
 }
 
 CsvReader::CsvReader(const std::filesystem::path& path) : path_(path) {
+  std::error_code dir_ec;
+  if (std::filesystem::is_directory(path, dir_ec)) throw UserError(path.string() + " is a folder, not a file");
   file_ = std::fopen(path.c_str(), "rb");
   if (!file_)
     throw UserError("cannot open " + path.string() + ": " +
@@ -141,50 +143,6 @@ bool CsvReader::next(int64_t max_rows, CsvChunk& chunk) {
   for (const auto& [begin, size] : spans) chunk.rows.emplace_back(chunk.text.data() + begin, size);
   row_ += static_cast<int64_t>(spans.size());
   return !spans.empty();
-}
-
-AtomicOutput::AtomicOutput(const std::filesystem::path& path) : path_(path) {
-  const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  std::string tmpl = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
-  fd_ = ::mkstemp(tmpl.data());
-  if (fd_ < 0)
-    throw UserError("cannot create a file in " + dir.string() + " for " + path.string() + ": " + errno_text());
-  tmp_ = tmpl;
-}
-
-AtomicOutput::~AtomicOutput() {
-  if (fd_ >= 0) ::close(fd_);
-  if (!committed_) ::unlink(tmp_.c_str());
-}
-
-void AtomicOutput::write(std::string_view bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw UserError("cannot write " + path_.string() + ": " + errno_text());
-    }
-    done += static_cast<size_t>(n);
-  }
-}
-
-void AtomicOutput::commit() {
-  if (::fsync(fd_) != 0) throw UserError("cannot write " + path_.string() + ": " + errno_text());
-  ::fchmod(fd_, 0644);
-  ::close(fd_);
-  fd_ = -1;
-  if (::rename(tmp_.c_str(), path_.c_str()) != 0)
-    throw UserError("cannot rename " + tmp_.string() + " to " + path_.string() + ": " + errno_text());
-  committed_ = true;
-  const auto dir = path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
 }
 
 }  // namespace torchlab::finance

@@ -49,21 +49,4 @@ void split_csv(std::string_view line, std::vector<std::string_view>& fields);
 // A field as a CSV value: quoted when it holds a comma, quote or line break.
 std::string csv_field(std::string_view text);
 
-// An output file written in pieces that appears under its name only on commit(): until then the bytes go to a
-// temporary file in the same folder, which is removed if the writer is destroyed uncommitted (an error midway).
-class AtomicOutput {
- public:
-  explicit AtomicOutput(const std::filesystem::path& path);
-  ~AtomicOutput();
-  AtomicOutput(const AtomicOutput&) = delete;
-  AtomicOutput& operator=(const AtomicOutput&) = delete;
-  void write(std::string_view bytes);
-  void commit();  // flush, fsync, rename over the target
-
- private:
-  std::filesystem::path path_, tmp_;
-  int fd_ = -1;
-  bool committed_ = false;
-};
-
 }  // namespace torchlab::finance

@@ -44,7 +44,8 @@ DqnConfig DqnConfig::defaults(const std::string& env, const std::string& preset)
 }
 
 nlohmann::json DqnConfig::to_json() const {
-  nlohmann::json j = {{"env", env},
+  nlohmann::json j = {{"task", "dqn"},
+                      {"env", env},
                       {"preset", preset},
                       {"hidden", hidden},
                       {"lr", lr},
@@ -73,7 +74,10 @@ nlohmann::json DqnConfig::to_json() const {
   return j;
 }
 
-DqnConfig DqnConfig::from_json(const nlohmann::json& j) {
+DqnConfig DqnConfig::from_json(const nlohmann::json& j) try {
+  if (!j.is_object() || j.value("task", std::string("dqn")) != "dqn")
+    throw UserError("not a DQN config (its task is " +
+                    (j.is_object() ? j.value("task", nlohmann::json()).dump() : j.dump()) + ")");
   DqnConfig c = defaults(j.value("env", std::string("tictactoe")), j.value("preset", std::string("default")));
 #define TORCHLAB_FIELD(name) c.name = j.value(#name, c.name)
   TORCHLAB_FIELD(hidden);
@@ -102,6 +106,8 @@ DqnConfig DqnConfig::from_json(const nlohmann::json& j) {
   c.init_from = j.value("init_from", nlohmann::json());
 #undef TORCHLAB_FIELD
   return c;
+} catch (const nlohmann::json::exception& e) {
+  throw UserError(std::string("the DQN config has a value of the wrong type: ") + e.what());
 }
 
 void DqnConfig::validate() const {
@@ -136,6 +142,20 @@ void DqnConfig::validate() const {
   positive(epochs, "epochs");
   positive(eval_episodes, "eval-episodes");
   if (fused != "auto" && fused != "on" && fused != "off") fail("fused", fused + " is not auto, on or off");
+}
+
+std::vector<MemoryPart> DqnConfig::training_memory() const {
+  const auto sizes = layer_sizes();
+  double params = 0, widths = 0;
+  for (size_t i = 0; i + 1 < sizes.size(); ++i) {
+    params += static_cast<double>(sizes[i] + 1) * static_cast<double>(sizes[i + 1]);
+    widths += static_cast<double>(sizes[i + 1]);
+  }
+  // Per transition: observation and next observation (float), action, reward, terminal flag, legal-move mask.
+  const double transition = 2.0 * 4 * static_cast<double>(sizes.front()) + 4 + 4 + 1 + 4;
+  return {{"replay buffer", 2 * transition * static_cast<double>(replay_capacity)},
+          {"networks and Adam state", 5 * 4 * params},
+          {"activations of a batch", 3 * 4 * widths * static_cast<double>(batch_size)}};
 }
 
 std::vector<int64_t> DqnConfig::layer_sizes() const {

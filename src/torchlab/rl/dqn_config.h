@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "torchlab/core/memory.h"
+
 namespace torchlab::rl {
 
 struct DqnConfig {
@@ -47,6 +49,9 @@ struct DqnConfig {
   static DqnConfig from_json(const nlohmann::json& j);
   void validate() const;                     // UserError naming the flag
   std::vector<int64_t> layer_sizes() const;  // {obs, hidden..., actions}
+  // What training needs in memory: the replay buffer (twice while a checkpoint of it is encoded), the online and
+  // target networks with gradients and Adam's moments, a batch's activations.
+  std::vector<MemoryPart> training_memory() const;
 };
 
 int observation_size(const std::string& env);

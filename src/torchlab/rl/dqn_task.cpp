@@ -124,13 +124,21 @@ DqnTrainOutcome train_dqn(const DqnTrainRequest& request) {
   DqnConfig config = request.config;
   std::optional<train::RunDir> run;
   if (!request.resume.empty()) {
-    run = train::RunDir::open(request.resume);
-    train::check_same_config(run->config(), request.config.to_json(), request.given, run->dir());
-    config = DqnConfig::from_json(run->config());
+    run = train::RunDir::open_to_write(request.resume);
+    const auto saved = run->config();
+    if (!saved.is_object() || saved.value("task", std::string("dqn")) != "dqn")
+      throw UserError(run->dir().string() + " is not a dqn run (its config.json has task " +
+                      (saved.is_object() ? saved.value("task", nlohmann::json()).dump() : std::string("?")) + ")");
+    config = DqnConfig::from_json(saved);
+    train::check_same_config(saved, request.config.to_json(), request.given, run->dir());
     if (request.epochs > 0 && request.epochs != config.epochs) {
       config.epochs = request.epochs;
       run->write_config(config.to_json());
     }
+  } else {
+    config.validate();
+    check_memory_fits("this DQN (replay " + std::to_string(config.replay_capacity) + " transitions)",
+                      config.training_memory(), "make --replay, --hidden or --batch smaller");
   }
   config.validate();
 
@@ -186,7 +194,8 @@ DqnTrainOutcome train_dqn(const DqnTrainRequest& request) {
   std::map<std::string, double> last_eval;
   learner.valid_step = [&](const train::Batch&) {
     train::StepResult r;
-    r.metrics = evaluation(agent, config.seed + 1000 * static_cast<uint64_t>(learner.progress().epoch), r.value);
+    r.metrics =
+        evaluation(agent, cartpole_eval_seed(EvalPurpose::validation, config.seed, learner.progress().epoch), r.value);
     last_eval = r.metrics;
     return r;
   };

@@ -274,6 +274,16 @@ TicTacToeEval evaluate_tictactoe(DqnAgent& agent, const std::string& opponent, i
   return r;
 }
 
+uint64_t cartpole_eval_seed(EvalPurpose purpose, uint64_t seed, int64_t epoch) {
+  auto mix = [](uint64_t z) {  // splitmix64's finalizer
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  const uint64_t tag = purpose == EvalPurpose::validation ? 0x76616c6964ULL : 0x66696e616cULL;  // "valid", "final"
+  return mix(mix(mix(tag) ^ seed) ^ static_cast<uint64_t>(epoch));
+}
+
 CartPoleEval evaluate_cartpole(DqnAgent& agent, int episodes, uint64_t seed) {
   CartPole env;
   env.seed(seed);

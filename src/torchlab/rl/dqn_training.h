@@ -103,4 +103,10 @@ struct CartPoleEval {
 // The greedy agent on `episodes` CartPole-v1 episodes (seeded, so repeatable).
 CartPoleEval evaluate_cartpole(DqnAgent& agent, int episodes, uint64_t seed);
 
+// The environment seed of a CartPole evaluation. Validation after each epoch (which picks best.ckpt) and the final
+// evaluation (dqn eval) hash the seed with different tags, so their episodes come from separate streams: the selected
+// checkpoint is never scored on the episodes that selected it, whatever --seed each was given.
+enum class EvalPurpose { validation, final };
+uint64_t cartpole_eval_seed(EvalPurpose purpose, uint64_t seed, int64_t epoch = 0);
+
 }  // namespace torchlab::rl

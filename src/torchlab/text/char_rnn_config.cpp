@@ -1,5 +1,6 @@
 #include "torchlab/text/char_rnn_config.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "torchlab/core/error.h"
@@ -108,7 +109,7 @@ void validate(const CharRnnConfig& c) {
   parse_vocab_kind(c.vocab);
   if (c.seq_len < 1) throw UserError("--seq-len " + std::to_string(c.seq_len) + ": must be at least 1");
   if (c.batch_size < 1) throw UserError("--batch-size " + std::to_string(c.batch_size) + ": must be at least 1");
-  if (c.epochs < 0) throw UserError("--epochs " + std::to_string(c.epochs) + ": must be 0 or more");
+  if (c.epochs < 1) throw UserError("--epochs " + std::to_string(c.epochs) + ": must be at least 1");
   if (!(c.lr > 0)) throw UserError("--lr " + std::to_string(c.lr) + ": must be positive");
   if (c.schedule != "constant" && c.schedule != "cosine")
     throw UserError("--schedule " + c.schedule + ": expected constant or cosine");
@@ -119,6 +120,22 @@ void validate(const CharRnnConfig& c) {
   ModelOptions m = c.model;
   if (m.vocab < 1) m.vocab = 1;  // not known before the text is read
   text::validate(m);
+}
+
+std::vector<MemoryPart> training_memory(const CharRnnConfig& c) {
+  const double H = static_cast<double>(c.model.hidden), V = static_cast<double>(std::max<int64_t>(1, c.model.vocab));
+  const double L = static_cast<double>(c.model.layers), gates = c.model.cell == "gru" ? 3 : 4;
+  // weight_ih (the first layer reads one-hot characters: V inputs), weight_hh, two biases; then the head.
+  const double params = gates * H * (V + H + 2) + (L - 1) * gates * H * (2 * H + 2) + V * (H + 1);
+  const double positions = static_cast<double>(c.batch_size) * static_cast<double>(c.seq_len);
+  // Per position and layer: the gates, cell, hidden and their tanh kept for BPTT; per position: logits, softmax and
+  // their gradient. Fewer than the real count, so a config that fits is never refused.
+  const double activations = positions * (L * (gates + 4) * H + 3 * V);
+  constexpr double kFloat = 4;
+  return {{"parameters", kFloat * params},
+          {"gradients and Adam state", 3 * kFloat * params},
+          {"checkpoint", 3 * kFloat * params},
+          {"activations of a batch", kFloat * activations}};
 }
 
 double lr_factor(const std::string& schedule, int64_t step, int64_t total) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "torchlab/core/memory.h"
 #include "torchlab/text/model.h"
 
 namespace torchlab::text {
@@ -37,6 +38,9 @@ struct CharRnnConfig {
 CharRnnConfig preset_config(const std::string& name);
 // Checks every value (UserError naming the flag).
 void validate(const CharRnnConfig& c);
+// What training needs in memory, from the config (model.vocab known): parameters, their gradients and Adam's two
+// moments, the checkpoint being encoded, and the activations a batch x seq_len step keeps for backward.
+std::vector<MemoryPart> training_memory(const CharRnnConfig& c);
 // Learning-rate multiplier at `step` of `total`.
 double lr_factor(const std::string& schedule, int64_t step, int64_t total);
 // Config keys that must match when a run is resumed (epochs and sampling may change).

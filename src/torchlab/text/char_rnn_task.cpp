@@ -60,7 +60,7 @@ TrainOutcome train_char_rnn(const TrainRequest& request) {
   CharRnnConfig config = request.config;
   std::optional<train::RunDir> run;
   if (!request.resume.empty()) {
-    run = train::RunDir::open(request.resume);
+    run = dist::open_run_dir(request.resume);
     config = merge_resumed(*run, request);
   }
   if (config.input.empty()) config.input = find_default_corpus().string();
@@ -72,6 +72,16 @@ TrainOutcome train_char_rnn(const TrainRequest& request) {
                     " distinct characters, the run " + std::to_string(config.model.vocab) +
                     ": the text changed since the run started");
   config.model.vocab = corpus.vocab.size();
+  check_memory_fits("this char-rnn (hidden " + std::to_string(config.model.hidden) + ", " +
+                        std::to_string(config.model.layers) + " layers, batch " + std::to_string(config.batch_size) +
+                        " x sequence " + std::to_string(config.seq_len) + ")",
+                    training_memory(config), "make --hidden, --layers, --batch-size or --seq-len smaller");
+  WindowSource train_batches(corpus.train, config.seq_len, config.batch_size, config.seed, true);
+  if (config.batch_size > train_batches.windows())
+    throw UserError("--batch-size " + std::to_string(config.batch_size) + " is more than the " +
+                    std::to_string(train_batches.windows()) + " windows of " + std::to_string(config.seq_len) +
+                    " characters in the training text of " + config.input +
+                    "; give a smaller --batch-size or --seq-len, or a longer text");
   auto model = std::make_shared<CharRnnImpl>(config.model);
   if (!request.init_from.empty()) {
     if (run) throw UserError("--init-from starts a new run from weights; a resumed run continues from its checkpoint");
@@ -89,7 +99,6 @@ TrainOutcome train_char_rnn(const TrainRequest& request) {
   model->to(request.device);
   auto optimizer = std::make_shared<torch::optim::Adam>(model->parameters(), torch::optim::AdamOptions(config.lr));
 
-  WindowSource train_batches(corpus.train, config.seq_len, config.batch_size, config.seed, true);
   const int64_t valid_seq = std::min(config.seq_len, corpus.valid.numel() - 1);
   WindowSource valid_batches(corpus.valid, valid_seq, config.batch_size, config.seed, false);
 
@@ -107,6 +116,7 @@ TrainOutcome train_char_rnn(const TrainRequest& request) {
   options.log_every_steps = request.log_every_steps;
   options.cuda_graph = request.cuda_graph;
   options.checkpoints.keep_last = 2;
+  options.checkpoints.every_steps = request.checkpoint_every_steps;
   options.checkpoints.best_metric = "loss";
   options.resume_hint = "torchlab char-rnn train --resume " + run->dir().string();
   const int64_t total_steps = train_batches.batches_per_epoch() * config.epochs;

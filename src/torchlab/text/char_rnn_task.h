@@ -31,6 +31,7 @@ struct TrainRequest {
   bool write_report = true;
   int64_t max_steps = 0;
   int64_t log_every_steps = 10;
+  int64_t checkpoint_every_steps = 0;  // 0 = at the end of each epoch only
   bool cuda_graph = true;  // on CUDA, replay each training step as one CUDA graph (LearnerOptions::cuda_graph)
   // Receives the per-epoch lines and samples (stdout by default).
   std::function<void(const std::string&)> print;

@@ -136,7 +136,10 @@ void Learner::load_checkpoint(const Checkpoint& ckpt) {
 
 bool Learner::resume() {
   auto list = run_.checkpoints();
-  if (list.empty()) return false;
+  if (list.empty()) {
+    if (chief()) run_.truncate_metrics_after(0);  // rows a killed first attempt logged before any checkpoint
+    return false;
+  }
   std::string failures;
   for (auto it = list.rbegin(); it != list.rend(); ++it) {
     try {

@@ -1,6 +1,11 @@
 #include "torchlab/train/run_dir.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <ctime>
 #include <fstream>
 
@@ -21,57 +26,156 @@ std::string timestamp() {
   return buf;
 }
 
+std::string utc_now() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
 void check_name(const std::string& name) {
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
     throw UserError("--run " + name + ": a run name is one folder name (letters, digits, '-', '_', '.')");
+}
+
+// create_directories, with a file in the way or a missing permission as a UserError naming the folder.
+void make_dirs(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw UserError("cannot create the folder " + dir.string() + ": " + ec.message());
+}
+
+// What the lock holder wrote into the lock file ("pid N, started T on H").
+std::string lock_holder(int fd) {
+  char buf[256];
+  const ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+  std::string text(buf, n > 0 ? static_cast<size_t>(n) : 0);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\0')) text.pop_back();
+  return text.empty() ? "pid unknown: it is just starting" : text;
 }
 
 }  // namespace
 
 RunDir RunDir::create(const fs::path& root, std::string name, const std::string& prefix, bool overwrite,
                       const nlohmann::json& config) {
+  std::error_code ec;
+  if (fs::exists(root, ec) && !fs::is_directory(root, ec))
+    throw UserError("the runs folder " + root.string() + " is a file, not a folder: give a folder for the runs");
   if (name.empty()) {
     name = prefix + "-" + timestamp();
-    for (int i = 2; fs::exists(root / name); ++i) name = prefix + "-" + timestamp() + "-" + std::to_string(i);
+    for (int i = 2; fs::exists(root / name, ec); ++i) name = prefix + "-" + timestamp() + "-" + std::to_string(i);
   }
   check_name(name);
   const fs::path dir = root / name;
-  if (fs::exists(dir)) {
+  RunDir run(dir);
+  if (fs::exists(dir, ec)) {
+    if (!fs::is_directory(dir, ec))
+      throw UserError(dir.string() + " is a file, not a run folder: pick another --run name");
+    run.lock();  // a run another process is writing is refused first, even with overwrite
     if (!overwrite)
       throw UserError("run " + dir.string() + " already exists: continue it with --resume " + dir.string() +
                       ", pick another --run name, or pass --overwrite to start it afresh");
-    fs::remove_all(dir);
+    std::vector<fs::path> old;
+    for (const auto& entry : fs::directory_iterator(dir))
+      if (entry.path().filename() != ".lock") old.push_back(entry.path());  // the lock file stays: we hold it
+    for (const auto& path : old) fs::remove_all(path);
+  } else {
+    make_dirs(dir);
+    run.lock();
   }
-  fs::create_directories(dir / "checkpoints");
-  fs::create_directories(dir / "samples");
-  RunDir run(dir);
+  make_dirs(run.checkpoints_dir());
+  make_dirs(run.samples_dir());
   run.write_config(config);
   std::ofstream(run.metrics_path(), std::ios::app).flush();
   return run;
 }
 
 RunDir RunDir::open(const fs::path& dir) {
-  if (!fs::is_directory(dir)) throw UserError("run directory " + dir.string() + " does not exist");
-  if (!fs::exists(dir / "config.json"))
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw UserError(fs::exists(dir, ec) ? dir.string() + " is a file, not a run folder"
+                                        : "run directory " + dir.string() + " does not exist");
+  if (!fs::exists(dir / "config.json", ec))
     throw UserError(dir.string() + " is not a torchlab run directory (no config.json)");
-  fs::create_directories(dir / "checkpoints");
-  fs::create_directories(dir / "samples");
-  return RunDir(dir);
+  RunDir run(dir);
+  make_dirs(run.checkpoints_dir());
+  make_dirs(run.samples_dir());
+  return run;
 }
 
-nlohmann::json RunDir::config() const {
-  try {
-    return nlohmann::json::parse(read_file(config_path()));
-  } catch (const nlohmann::json::exception& e) {
-    throw UserError(config_path().string() + " is not valid JSON: " + e.what());
+RunDir RunDir::open_to_write(const fs::path& dir) {
+  RunDir run = open(dir);
+  run.lock();
+  return run;
+}
+
+void RunDir::lock() {
+  const auto path = lock_path();
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw UserError("cannot open the run's lock file " + path.string() + ": " + io_error_text(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    const std::string holder = lock_holder(fd);
+    ::close(fd);
+    if (err == EWOULDBLOCK)
+      throw UserError("run " + dir_.string() + " is being trained by another process (" + holder +
+                      "): one training at a time may write a run; wait for it to end or stop it (sample, eval and "
+                      "report may read the run meanwhile)");
+    throw UserError("cannot lock " + path.string() + ": " + io_error_text(err));
+  }
+  char host[256] = "?";
+  ::gethostname(host, sizeof host - 1);
+  const std::string me = "pid " + std::to_string(::getpid()) + ", started " + utc_now() + " on " + host + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, me.data(), me.size(), 0) != static_cast<ssize_t>(me.size())) {
+    const int err = errno;
+    ::close(fd);
+    throw UserError("cannot write the run's lock file " + path.string() + ": " + io_error_text(err));
+  }
+  lock_ = std::shared_ptr<const int>(new int(fd), [](const int* p) {
+    ::close(*p);  // releases the flock
+    delete p;
+  });
+  remove_stale_temp_files();
+}
+
+void RunDir::remove_stale_temp_files() const {
+  // write_file_atomic's temp files (".<name>.tmp-XXXXXX") that a killed writer left; we hold the lock, so none is
+  // in progress.
+  for (const auto& folder : {dir_, checkpoints_dir(), samples_dir()}) {
+    std::error_code ec;
+    for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+      const auto name = it->path().filename().string();
+      if (name.size() > 1 && name[0] == '.' && name.find(".tmp-") != std::string::npos) {
+        std::error_code ignored;
+        fs::remove(it->path(), ignored);
+      }
+    }
   }
 }
 
-void RunDir::write_config(const nlohmann::json& config) const { write_file_atomic(config_path(), config.dump(2) + "\n"); }
+nlohmann::json RunDir::config() const {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_file(config_path()));
+  } catch (const nlohmann::json::exception& e) {
+    throw UserError(config_path().string() + " is not valid JSON: " + e.what());
+  }
+  if (!j.is_object()) throw UserError(config_path().string() + " is not a JSON object: the run's config is damaged");
+  return j;
+}
+
+void RunDir::write_config(const nlohmann::json& config) const {
+  // A config given as `{}` in C++ is JSON null: a run without settings has the empty object.
+  write_file_atomic(config_path(), (config.is_null() ? nlohmann::json::object() : config).dump(2) + "\n");
+}
 
 void RunDir::append_metrics(const nlohmann::json& row) const {
   std::ofstream out(metrics_path(), std::ios::app);
   out << row.dump() << "\n";
+  out.flush();
+  if (!out) throw UserError("cannot append to " + metrics_path().string() + ": " + io_error_text(errno));
 }
 
 std::vector<nlohmann::json> RunDir::read_metrics() const {

@@ -19,27 +19,38 @@ nlohmann::json MnistConfig::to_json() const {
                       {"augment", augment},
                       {"seed", seed},
                       {"train_limit", train_limit},
-                      {"test_limit", test_limit}};
+                      {"test_limit", test_limit},
+                      {"valid_size", valid_size},
+                      {"patience", patience},
+                      {"valid_split", valid_split}};
   if (!init_from.is_null()) j["init_from"] = init_from;
   return j;
 }
 
 MnistConfig MnistConfig::from_json(const nlohmann::json& j) {
   MnistConfig c;
+  if (!j.is_object()) throw UserError("an mnist config must be a JSON object, not " + j.dump());
   if (j.contains("task") && j["task"] != "mnist")
     throw UserError("this run is a " + j["task"].dump() + " run, not an mnist run");
-  c.model = j.value("model", c.model);
-  c.data = j.value("data", c.data);
-  c.classes = j.value("classes", c.classes);
-  c.epochs = j.value("epochs", c.epochs);
-  c.batch_size = j.value("batch_size", c.batch_size);
-  c.lr = j.value("lr", c.lr);
-  c.schedule = j.value("schedule", c.schedule);
-  c.augment = j.value("augment", c.augment);
-  c.seed = j.value("seed", c.seed);
-  c.train_limit = j.value("train_limit", c.train_limit);
-  c.test_limit = j.value("test_limit", c.test_limit);
-  c.init_from = j.value("init_from", nlohmann::json());
+  try {
+    c.model = j.value("model", c.model);
+    c.data = j.value("data", c.data);
+    c.classes = j.value("classes", c.classes);
+    c.epochs = j.value("epochs", c.epochs);
+    c.batch_size = j.value("batch_size", c.batch_size);
+    c.lr = j.value("lr", c.lr);
+    c.schedule = j.value("schedule", c.schedule);
+    c.augment = j.value("augment", c.augment);
+    c.seed = j.value("seed", c.seed);
+    c.train_limit = j.value("train_limit", c.train_limit);
+    c.test_limit = j.value("test_limit", c.test_limit);
+    c.valid_size = j.value("valid_size", c.valid_size);
+    c.patience = j.value("patience", c.patience);
+    c.valid_split = j.value("valid_split", c.valid_split);
+    c.init_from = j.value("init_from", nlohmann::json());
+  } catch (const nlohmann::json::exception& e) {
+    throw UserError(std::string("the mnist config has a value of the wrong type: ") + e.what());
+  }
   return c;
 }
 
@@ -69,8 +80,9 @@ double schedule_factor(const std::string& schedule, int64_t step, int64_t total_
 }
 
 const std::vector<std::string>& resume_keys() {
-  static const std::vector<std::string> keys = {"task",     "model",   "classes", "batch_size",  "lr",
-                                                "schedule", "augment", "seed",    "train_limit", "test_limit"};
+  static const std::vector<std::string> keys = {"task",        "model",      "classes",    "batch_size",
+                                                "lr",          "schedule",   "augment",    "seed",
+                                                "train_limit", "test_limit", "valid_size", "patience"};
   return keys;
 }
 

@@ -18,8 +18,11 @@ struct MnistConfig {
   std::string schedule = "cosine";  // cosine (decays to 0 over the run) | constant
   std::string augment = "";         // "flip" (random left-right mirror) | "none"; empty = default_augment
   uint64_t seed = 42;
-  int64_t train_limit = 0;  // use the first N training images only (0 = all)
-  int64_t test_limit = 0;   // evaluate on the first N test images only (0 = all)
+  int64_t train_limit = 0;    // use the first N training images only (0 = all)
+  int64_t test_limit = 0;     // evaluate on the first N test images only (0 = all)
+  int64_t valid_size = 5000;  // training images held out for validation (valid_split.h): best checkpoint, stopping
+  int64_t patience = 3;       // epochs without a lower validation loss before stopping early (0 = never)
+  std::string valid_split;    // the held-out images' fingerprint, set when training starts; checked on resume
   // Where the starting weights came from (--init-from): {path, bytes, crc32}; null = random initialization.
   nlohmann::json init_from;
 
@@ -36,7 +39,7 @@ std::string default_augment(const std::string& model);  // "none" for all three
 // The learning-rate factor at `step` of `total_steps` ("cosine" or "constant"; UserError otherwise).
 double schedule_factor(const std::string& schedule, int64_t step, int64_t total_steps);
 
-// Keys that must match for --resume (epochs may grow).
+// Keys that must match for --resume (epochs may grow; valid_split is checked apart, against the data).
 const std::vector<std::string>& resume_keys();
 
 }  // namespace torchlab::vision

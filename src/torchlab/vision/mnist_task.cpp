@@ -8,11 +8,13 @@
 #include "torchlab/dist/data_parallel.h"
 #include "torchlab/interop/state_dict.h"
 #include "torchlab/train/learner.h"
+#include "torchlab/train/report.h"
 #include "torchlab/train/run_dir.h"
 #include "torchlab/vision/batches.h"
 #include "torchlab/vision/classify_step.h"
 #include "torchlab/vision/fused_adam.h"
 #include "torchlab/vision/mnist.h"
+#include "torchlab/vision/valid_split.h"
 
 namespace torchlab::vision {
 namespace fs = std::filesystem;
@@ -61,7 +63,7 @@ TrainOutcome train_mnist(const TrainRequest& request) {
   MnistConfig config = request.config;
   std::optional<train::RunDir> run;
   if (!request.resume.empty()) {
-    run = train::RunDir::open(request.resume);
+    run = dist::open_run_dir(request.resume);
     config = merge_resumed(*run, request);
   }
   if (config.data.empty()) config.data = kDefaultMnistDir;
@@ -72,6 +74,8 @@ TrainOutcome train_mnist(const TrainRequest& request) {
   if (config.augment != "flip" && config.augment != "none")
     throw UserError("--augment " + config.augment + ": expected flip or none");
   if (!(config.lr > 0)) throw UserError("--lr " + std::to_string(config.lr) + ": must be positive");
+  if (config.patience < 0)
+    throw UserError("--patience " + std::to_string(config.patience) + ": must be 0 (off) or more");
   schedule_factor(config.schedule, 0, 1);                      // checks the name
   auto model = make_classifier(config.model, request.device);  // checks --model before the data is read
   if (!request.init_from.empty()) {
@@ -79,10 +83,19 @@ TrainOutcome train_mnist(const TrainRequest& request) {
     config.init_from = interop::init_from_safetensors(*model, request.init_from);
   }
 
-  const MnistSplit train_split = head(load_mnist_split(config.data, "train"), config.train_limit);
+  const MnistSplit all_train = head(load_mnist_split(config.data, "train"), config.train_limit);
   const MnistSplit test_split = head(load_mnist_split(config.data, "t10k"), config.test_limit);
+  const HeldOut held = hold_out(all_train, config.valid_size);
+  if (run && !config.valid_split.empty() && config.valid_split != held.fingerprint)
+    throw UserError("cannot resume " + run->dir().string() + ": its validation split (" + config.valid_split +
+                    ") differs from the one of the data now (" + held.fingerprint +
+                    "): the training images changed since the run started");
+  config.valid_split = held.fingerprint;
+  if (config.batch_size > held.fit.size())
+    throw UserError("--batch-size " + std::to_string(config.batch_size) + " is more than the " +
+                    std::to_string(held.fit.size()) + " training images (after --train-limit and --valid-size)");
   if (config.classes.empty() || config.classes == "auto")
-    config.classes = detect_class_set(config.data, train_split.images);
+    config.classes = detect_class_set(config.data, all_train.images);
   const auto classes = class_names(config.classes);
 
   if (run)
@@ -99,41 +112,30 @@ TrainOutcome train_mnist(const TrainRequest& request) {
   options.unit = "images";
   options.device = request.device.str();
   options.quiet = request.quiet;
-  options.write_report = request.write_report;
+  options.write_report = false;  // written below, after the test evaluation
   options.log_every_steps = request.log_every_steps;
   // Cosine decay over the whole run: the last epochs average out Adam's noise (+0.5-1 % test accuracy).
-  const int64_t steps_per_epoch = (train_split.size() + config.batch_size - 1) / config.batch_size;
+  const int64_t steps_per_epoch = (held.fit.size() + config.batch_size - 1) / config.batch_size;
   options.lr_schedule = [schedule = config.schedule, total = steps_per_epoch * config.epochs](int64_t step) {
     return schedule_factor(schedule, step, total);
   };
+  // Model selection and stopping look at the validation split only; the test split is read once, at the end.
   options.checkpoints.keep_last = 2;
   options.checkpoints.best_metric = "accuracy";
   options.checkpoints.best_mode = train::Mode::Max;
+  if (config.patience > 0) {
+    options.early_stopping.metric = "loss";  // smoother than accuracy, which saturates on easy data
+    options.early_stopping.patience = static_cast<int>(config.patience);
+  }
   options.resume_hint = "torchlab mnist train --resume " + run->dir().string();
   train::Learner learner(*run, model, optimizer, dist::configure(options));
   learner.checkpoint_kind = kCheckpointKind;
 
   learner.train_step = [model](const train::Batch& b) { return classify_step(*model, b); };
-  // Validation fills one Evaluation per epoch: the report's confusion matrix and examples come free with it.
-  auto eval = std::make_shared<Evaluation>(16);
-  learner.valid_step = [model, eval](const train::Batch& b) {
-    torch::Tensor logits;
-    auto r = classify_step(*model, b, &logits);
-    eval->add(logits, b[1], b[0], b[2][0].item<int64_t>());
-    return r;
-  };
+  learner.valid_step = [model](const train::Batch& b) { return classify_step(*model, b); };
   TrainOutcome outcome;
-  learner.on_epoch_end = [&, eval](const train::EpochEnd& end) {
-    if (eval->count() > 0) {
-      if (learner.chief()) {  // under data parallel, rank 0 alone writes the run
-        learner.run().save_table("confusion", eval->confusion_table(classes));
-        learner.run().save_table("per_class", eval->per_class_table(classes));
-        learner.run().save_images("misclassified", eval->misclassified_images(classes));
-      }
-      outcome.test_accuracy = eval->accuracy();
-      outcome.test_loss = eval->mean_loss();
-    }
-    eval->clear();
+  learner.on_epoch_end = [&](const train::EpochEnd& end) {
+    if (end.valid.count("accuracy")) outcome.valid_accuracy = end.valid.at("accuracy");
   };
   const auto config_json = config.to_json();
   learner.save_extra = [&classes, config_json](Checkpoint& ckpt) {
@@ -159,24 +161,47 @@ TrainOutcome train_mnist(const TrainRequest& request) {
   train_options.seed = config.seed;
   train_options.flip = config.augment == "flip";
   train_options.device = request.device;
-  MnistBatches train_batches(train_split, train_options);
-  BatchOptions test_options;
-  test_options.batch_size = kEvalBatch;
-  test_options.shuffle = false;
-  test_options.device = request.device;
-  MnistBatches test_batches(test_split, test_options);
+  MnistBatches train_batches(held.fit, train_options);
+  BatchOptions valid_options;
+  valid_options.batch_size = kEvalBatch;
+  valid_options.shuffle = false;
+  valid_options.device = request.device;
+  MnistBatches valid_batches(held.valid, valid_options);
 
   auto train_shard = dist::attach(learner, *model, train_batches);  // data parallel under torchlab launch
-  learner.fit(train_shard, &test_batches);
+  learner.fit(train_shard, &valid_batches);
 
   outcome.run_dir = run->dir();
   outcome.config = config;
   outcome.epochs_done = learner.progress().epoch - 1;
   outcome.steps = learner.progress().step;
-  if (outcome.test_accuracy == 0) {  // no epoch ended in this process (resumed a finished run, max_steps)
-    const auto e = learner.evaluate(test_batches);
-    outcome.test_accuracy = e.count("accuracy") ? e.at("accuracy") : 0;
-    outcome.test_loss = e.count("loss") ? e.at("loss") : 0;
+  if (learner.chief()) {  // rank 0 alone writes the run
+    // The test split, once: the selected (best) checkpoint, else the model as it stands (no epoch ended yet).
+    const auto best = run->checkpoints_dir() / "best.ckpt";
+    int64_t step = outcome.steps, epoch = outcome.epochs_done;
+    if (fs::exists(best)) {
+      const Checkpoint ckpt = learner.load_checkpoint_file(best);
+      load_module(ckpt, "model", *model);
+      const auto& p = ckpt.meta.at("progress");
+      step = p.value("step", step);
+      epoch = p.value("epoch", epoch + 1) - 1;
+      outcome.valid_accuracy = p.value("best", outcome.valid_accuracy);
+      outcome.selected = "best.ckpt";
+    }
+    const Evaluation test = evaluate(*model, test_split, request.device, kEvalBatch);
+    outcome.test_accuracy = test.accuracy();
+    outcome.test_loss = test.mean_loss();
+    outcome.selected_epoch = epoch;
+    run->append_metrics({{"step", step},
+                         {"epoch", epoch},
+                         {"split", "test"},
+                         {"accuracy", test.accuracy()},
+                         {"loss", test.mean_loss()},
+                         {"checkpoint", outcome.selected}});
+    run->save_table("confusion", test.confusion_table(classes));
+    run->save_table("per_class", test.per_class_table(classes));
+    run->save_images("misclassified", test.misclassified_images(classes));
+    if (request.write_report) train::write_report(*run);
   }
   outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return outcome;

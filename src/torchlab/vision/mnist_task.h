@@ -35,8 +35,11 @@ struct TrainOutcome {
   MnistConfig config;
   int64_t epochs_done = 0;
   int64_t steps = 0;
-  double test_accuracy = 0;  // at the last validation (0..1)
+  double valid_accuracy = 0;  // of the selected checkpoint on the validation split (0..1)
+  double test_accuracy = 0;   // of the selected checkpoint on the test split, measured once at the end (rank 0)
   double test_loss = 0;
+  std::string selected = "the last step";  // which weights the test measured: "best.ckpt" or the last step
+  int64_t selected_epoch = 0;
   double seconds = 0;
 };
 
