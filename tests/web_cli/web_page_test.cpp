@@ -4,6 +4,9 @@
 // handlers; the page is timed and its screenshot checked.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
+#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -144,6 +147,27 @@ TEST_F(WebPage, DqnPageMatchesNativeQValuesAndNeverLoses) {
     native.emplace_back(q, q + 9);
   }
   check_tictactoe_page(tmp / "ttt.html", tmp.path(), native);
+
+  // The native figure beside the page's: the same move (forward + argmax) through the CLI's agent, same loop.
+  std::vector<std::array<float, 9>> boards;
+  for (const auto& b : {".........", "X...O....", "XO..X....", "XOX.O...."}) {
+    std::array<float, 9> f{};
+    torchlab::rl::board_from_string(b).features(f.data());
+    boards.push_back(f);
+  }
+  std::vector<double> runs;
+  int sink = 0;
+  for (int r = 0; r < 5; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < 100000; ++i) {
+      float q[9];
+      agent.q_values(boards[i & 3].data(), 1, q);
+      sink += static_cast<int>(std::max_element(q, q + 9) - q);
+    }
+    runs.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() / 100000);
+  }
+  std::sort(runs.begin(), runs.end());
+  std::cout << "[web] native tictactoe move (forward + argmax): " << runs[2] << " us median (" << sink % 2 << ")\n";
 }
 
 TEST_F(WebPage, CharRnnPageMatchesNativeDistributionAndSeededSamples) {
