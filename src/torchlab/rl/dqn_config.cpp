@@ -1,6 +1,7 @@
 #include "torchlab/rl/dqn_config.h"
 
 #include "torchlab/core/error.h"
+#include "torchlab/core/json_field.h"
 
 namespace torchlab::rl {
 
@@ -72,8 +73,10 @@ nlohmann::json DqnConfig::to_json() const {
 }
 
 DqnConfig DqnConfig::from_json(const nlohmann::json& j) {
-  DqnConfig c = defaults(j.value("env", std::string("tictactoe")), j.value("preset", std::string("default")));
-#define TORCHLAB_FIELD(name) c.name = j.value(#name, c.name)
+  const std::string what = "dqn config";
+  DqnConfig c = defaults(json_field_or<std::string>(j, "env", "tictactoe", what),
+                         json_field_or<std::string>(j, "preset", "default", what));
+#define TORCHLAB_FIELD(name) c.name = json_field_or(j, #name, c.name, what)
   TORCHLAB_FIELD(hidden);
   TORCHLAB_FIELD(lr);
   TORCHLAB_FIELD(batch_size);

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "torchlab/text/model.h"
+#include "torchlab/text/model_options.h"
 
 namespace torchlab::text {
 

@@ -6,6 +6,7 @@
 
 #include "torchlab/core/atomic_file.h"
 #include "torchlab/core/error.h"
+#include "torchlab/train/config_json.h"
 
 namespace torchlab::train {
 namespace fs = std::filesystem;
@@ -59,15 +60,11 @@ RunDir RunDir::open(const fs::path& dir) {
   return RunDir(dir);
 }
 
-nlohmann::json RunDir::config() const {
-  try {
-    return nlohmann::json::parse(read_file(config_path()));
-  } catch (const nlohmann::json::exception& e) {
-    throw UserError(config_path().string() + " is not valid JSON: " + e.what());
-  }
-}
+nlohmann::json RunDir::config() const { return parse_config_json(read_file(config_path()), config_path().string()); }
 
-void RunDir::write_config(const nlohmann::json& config) const { write_file_atomic(config_path(), config.dump(2) + "\n"); }
+void RunDir::write_config(const nlohmann::json& config) const {
+  write_file_atomic(config_path(), config.dump(2) + "\n");
+}
 
 void RunDir::append_metrics(const nlohmann::json& row) const {
   std::ofstream out(metrics_path(), std::ios::app);
