@@ -10,7 +10,7 @@ ifeq ($(TORCH),python)
 endif
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all setup setup-test setup-bench configure build cli web demo test package bench soak format clean
+.PHONY: all setup setup-test setup-bench configure build cli web demo test package bench soak format clean fuzz test-sanitize
 
 all: build
 
@@ -46,6 +46,28 @@ test: setup-test build web
 # The Debian packages torchlab and libtorchlab-dev in $(BUILD)/packages (cmake/packaging.cmake).
 package: setup cli
 	cd $(BUILD) && cpack -G DEB
+
+# Reliability (tests/sanitize/README.md): libFuzzer targets built with clang, instrumented with ASan and UBSan, each
+# run FUZZ_SECONDS on its seed corpus (or FUZZ_RUNS executions); the tests of SANITIZE_AREAS built with ASan+UBSan.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 30
+FUZZ_RUNS ?=
+FUZZ_TARGETS ?=
+fuzz: setup-test
+	@test -f $(FUZZ_BUILD)/CMakeCache.txt || cmake -S . -B $(FUZZ_BUILD) $(GENERATOR) -DCMAKE_BUILD_TYPE=Debug \
+	  -DCMAKE_CXX_COMPILER=clang++-14 -DTORCHLAB_FUZZ=ON $(TORCH_PREFIX)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) "$(FUZZ_RUNS)" $(FUZZ_TARGETS)
+
+SANITIZE_BUILD ?= build-sanitize
+SANITIZE_AREAS ?= core finance vision text
+test-sanitize: setup-test
+	@test -f $(SANITIZE_BUILD)/CMakeCache.txt || cmake -S . -B $(SANITIZE_BUILD) $(GENERATOR) -DCMAKE_BUILD_TYPE=Release \
+	  -DCMAKE_CXX_FLAGS_RELEASE="-O1 -g1" -DTORCHLAB_BENCH=OFF $(TORCH_PREFIX) \
+	  -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined"
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS) --target $(addprefix test_,$(SANITIZE_AREAS))
+	tests/sanitize/run.sh $(SANITIZE_BUILD) $(SANITIZE_AREAS)
 
 bench: setup-bench build
 	bench/run.sh $(BUILD)

@@ -136,11 +136,11 @@ TEST_F(BadInputs, CorruptConfigJson) {
   write_text(config, good.substr(0, good.size() / 2));
   refused("char-rnn train --resume a --quiet", "is not valid JSON");
   write_text(config, "{\"task\": \"mnist\", \"epochs\": \"ten\"}");
-  refused("mnist train --resume runs/a --quiet", "wrong type");
+  refused("mnist train --resume runs/a --quiet", "\"epochs\" is \"ten\", expected an integer");
   write_text(config, "{\"task\": \"dqn\", \"hidden\": 5}");
-  refused("dqn train --resume runs/a --quiet", "wrong type");
+  refused("dqn train --resume runs/a --quiet", "\"hidden\" is 5, expected a list");
   write_text(config, "[1, 2]");
-  refused("char-rnn train --resume a --quiet", "is not a JSON object");
+  refused("char-rnn train --resume a --quiet", "holds a JSON array, expected an object");
   write_text(config, good);
 }
 

@@ -59,6 +59,11 @@ TEST(Dqn, LinearScheduleAndConfigChecks) {
   c.tau = 0.123;
   const auto back = DqnConfig::from_json(c.to_json());
   EXPECT_EQ(back.to_json(), c.to_json());
+  // Wrong types and out-of-range numbers are UserErrors naming the key (before: json::type_error, or an undefined
+  // float-to-int conversion for 1e12 into an int).
+  EXPECT_THROW(DqnConfig::from_json({{"hidden", {1.5}}}), torchlab::UserError);
+  EXPECT_THROW(DqnConfig::from_json({{"batch_size", 1e12}}), torchlab::UserError);
+  EXPECT_THROW(DqnConfig::from_json({{"env", 3}}), torchlab::UserError);
   EXPECT_EQ(DqnConfig::defaults("tictactoe", "seed").layer_sizes(), (std::vector<int64_t>{9, 32, 32, 9}));
 }
 

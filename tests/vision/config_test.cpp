@@ -23,6 +23,15 @@ TEST(MnistConfig, RoundTripsThroughJson) {
   EXPECT_EQ(MnistConfig::from_json(j).to_json(), j);
   EXPECT_EQ(MnistConfig::from_json({{"model", "linear"}}).batch_size, 256);  // defaults fill the gaps
   EXPECT_THROW(MnistConfig::from_json({{"task", "char-rnn"}}), UserError);
+  // A value of the wrong type is a UserError naming the key (before: nlohmann's type_error, exit 1).
+  try {
+    MnistConfig::from_json({{"batch_size", "many"}});
+    ADD_FAILURE() << "no error";
+  } catch (const UserError& e) {
+    EXPECT_EQ(std::string(e.what()), "mnist config: \"batch_size\" is \"many\", expected an integer");
+  }
+  EXPECT_THROW(MnistConfig::from_json({{"task", 5}}), UserError);
+  EXPECT_THROW(MnistConfig::from_json(nlohmann::json::array()), UserError);
 }
 
 TEST(MnistConfig, CosineScheduleAndDefaults) {

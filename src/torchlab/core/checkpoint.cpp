@@ -34,7 +34,8 @@ class Writer {
 
 class Reader {
  public:
-  Reader(const std::string& data, size_t end, std::string source) : data_(data), end_(end), source_(std::move(source)) {}
+  Reader(const std::string& data, size_t end, std::string source)
+      : data_(data), end_(end), source_(std::move(source)) {}
   const char* take(size_t n) {
     if (n > end_ - pos_) fail("ends early");
     const char* p = data_.data() + pos_;
@@ -71,6 +72,27 @@ std::string shape_text(c10::IntArrayRef s) {
   return out + "]";
 }
 
+// The element types a checkpoint may hold (what encode_checkpoint writes for torchlab's tensors).
+bool stored_dtype(c10::ScalarType t) {
+  switch (t) {
+    case c10::ScalarType::Byte:
+    case c10::ScalarType::Char:
+    case c10::ScalarType::Short:
+    case c10::ScalarType::Int:
+    case c10::ScalarType::Long:
+    case c10::ScalarType::Half:
+    case c10::ScalarType::Float:
+    case c10::ScalarType::Double:
+    case c10::ScalarType::ComplexFloat:
+    case c10::ScalarType::ComplexDouble:
+    case c10::ScalarType::Bool:
+    case c10::ScalarType::BFloat16:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 std::string encode_checkpoint(const Checkpoint& ckpt) {
@@ -101,9 +123,10 @@ std::string encode_checkpoint(const Checkpoint& ckpt) {
 
 Checkpoint decode_checkpoint(const std::string& bytes, const std::string& source) {
   if (bytes.size() < sizeof kMagic + 4 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
-    throw UserError(source + " is not a torchlab checkpoint (bad header" +
-                    (bytes.size() < sizeof kMagic + 4 ? std::string(", only ") + std::to_string(bytes.size()) + " bytes" : "") +
-                    ")");
+    throw UserError(
+        source + " is not a torchlab checkpoint (bad header" +
+        (bytes.size() < sizeof kMagic + 4 ? std::string(", only ") + std::to_string(bytes.size()) + " bytes" : "") +
+        ")");
   const size_t body = bytes.size() - 4;
   uint32_t stored;
   std::memcpy(&stored, bytes.data() + body, 4);
@@ -114,33 +137,52 @@ Checkpoint decode_checkpoint(const std::string& bytes, const std::string& source
   r.take(sizeof kMagic);
   const auto version = r.pod<uint32_t>();
   if (version != kCheckpointFormatVersion)
-    throw UserError("checkpoint " + source + " has format version " + std::to_string(version) + "; this torchlab reads " +
-                    std::to_string(kCheckpointFormatVersion));
+    throw UserError("checkpoint " + source + " has format version " + std::to_string(version) +
+                    "; this torchlab reads " + std::to_string(kCheckpointFormatVersion));
   Checkpoint ckpt;
   try {
     ckpt.meta = nlohmann::json::parse(r.str());
   } catch (const nlohmann::json::exception& e) {
     r.fail(std::string("metadata is not JSON (") + e.what() + ")");
   }
+  if (!ckpt.meta.is_object()) r.fail("metadata is not a JSON object");
+  if (ckpt.meta.contains("kind") && !ckpt.meta["kind"].is_string()) r.fail("metadata's kind is not a string");
   const auto n_tensors = r.pod<uint64_t>();
   for (uint64_t i = 0; i < n_tensors; ++i) {
     std::string name = r.str();
     const auto dtype = static_cast<c10::ScalarType>(r.pod<int8_t>());
+    if (!stored_dtype(dtype)) r.fail("tensor " + name + " has an unknown element type");
     const auto ndim = r.pod<uint8_t>();
     std::vector<int64_t> sizes(ndim);
     for (auto& d : sizes) d = r.pod<int64_t>();
     const auto nbytes = r.pod<uint64_t>();
+    // Sizes and byte count must agree before anything is allocated: a corrupt size would ask for exabytes. libtorch
+    // also refuses sizes whose product overflows even when another size is 0, so the non-zero sizes times the
+    // element size must fit an int64.
+    uint64_t product = c10::elementSize(dtype);
+    bool empty = false;
+    for (auto d : sizes) {
+      if (d < 0) r.fail("tensor " + name + " has a negative size");
+      if (d == 0) {
+        empty = true;
+      } else if (product > static_cast<uint64_t>(INT64_MAX) / static_cast<uint64_t>(d)) {
+        r.fail("tensor " + name + " has sizes too large for any file");
+      } else {
+        product *= static_cast<uint64_t>(d);
+      }
+    }
+    if ((empty ? 0 : product) != nbytes) r.fail("tensor " + name + " has a wrong byte count");
     const char* data = r.take(nbytes);
     auto t = torch::empty(sizes, torch::TensorOptions().dtype(dtype));
-    if (static_cast<uint64_t>(t.numel() * t.element_size()) != nbytes) r.fail("tensor " + name + " has a wrong byte count");
-    std::memcpy(t.data_ptr(), data, nbytes);
-    ckpt.tensors.emplace(std::move(name), std::move(t));
+    if (nbytes > 0) std::memcpy(t.data_ptr(), data, nbytes);
+    if (!ckpt.tensors.emplace(std::move(name), std::move(t)).second) r.fail("a tensor name appears twice");
   }
   const auto n_blobs = r.pod<uint64_t>();
   for (uint64_t i = 0; i < n_blobs; ++i) {
     std::string name = r.str();
-    ckpt.blobs.emplace(std::move(name), r.str());
+    if (!ckpt.blobs.emplace(std::move(name), r.str()).second) r.fail("a blob name appears twice");
   }
+  if (r.pos() != body) r.fail("unexpected bytes after the last entry");
   return ckpt;
 }
 
@@ -198,8 +240,8 @@ void load_optimizer(const Checkpoint& ckpt, const std::string& name, torch::opti
     archive.load_from(in);
     optimizer.load(archive);
   } catch (const c10::Error& e) {
-    throw UserError("optimizer state '" + name + "' in the checkpoint does not fit this optimizer: " +
-                    e.what_without_backtrace());
+    throw UserError("optimizer state '" + name +
+                    "' in the checkpoint does not fit this optimizer: " + e.what_without_backtrace());
   }
 }
 

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -11,8 +12,6 @@
 
 namespace torchlab::finance {
 namespace {
-
-constexpr size_t kBlock = 1 << 20;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -66,6 +65,17 @@ CsvReader::CsvReader(const std::filesystem::path& path) : path_(path) {
                     (std::filesystem::exists(path) ? errno_text() : std::string("no such file")));
   std::error_code ec;
   file_size_ = static_cast<int64_t>(std::filesystem::file_size(path, ec));
+  read_header();
+}
+
+CsvReader::CsvReader(std::string bytes, const std::string& name, size_t block)
+    : path_(name), memory_(std::move(bytes)), in_memory_(true), block_(std::max<size_t>(block, 1)) {
+  file_size_ = static_cast<int64_t>(memory_.size());
+  read_header();
+}
+
+void CsvReader::read_header() {
+  const auto& path = path_;
   // The header is the first non-blank line.
   std::string text;
   size_t pos = 0;
@@ -102,12 +112,18 @@ CsvReader::~CsvReader() {
 bool CsvReader::fill(std::string& text) {
   if (eof_) return false;
   const size_t old = text.size();
-  text.resize(old + kBlock);
-  const size_t got = std::fread(text.data() + old, 1, kBlock, file_);
-  text.resize(old + got);
+  size_t got;
+  if (in_memory_) {
+    got = std::min(block_, memory_.size() - static_cast<size_t>(bytes_read_));
+    text.append(memory_, static_cast<size_t>(bytes_read_), got);
+  } else {
+    text.resize(old + block_);
+    got = std::fread(text.data() + old, 1, block_, file_);
+    text.resize(old + got);
+  }
   bytes_read_ += static_cast<int64_t>(got);
-  if (got < kBlock) {
-    if (std::ferror(file_)) throw UserError("cannot read " + path_.string() + ": " + errno_text());
+  if (got < block_) {
+    if (file_ && std::ferror(file_)) throw UserError("cannot read " + path_.string() + ": " + errno_text());
     eof_ = true;
   }
   return got > 0;

@@ -18,8 +18,12 @@ struct CsvChunk {
 
 class CsvReader {
  public:
+  static constexpr size_t kBlock = 1 << 20;  // bytes read at a time
+
   // Opens the file and reads its header (the first non-blank line); a missing or empty file is a UserError.
   explicit CsvReader(const std::filesystem::path& path);
+  // Reads CSV text already in memory, `block` bytes at a time; `name` stands for the file in messages.
+  CsvReader(std::string bytes, const std::string& name, size_t block = kBlock);
   ~CsvReader();
   CsvReader(const CsvReader&) = delete;
   CsvReader& operator=(const CsvReader&) = delete;
@@ -33,9 +37,13 @@ class CsvReader {
   int64_t file_size() const { return file_size_; }
 
  private:
+  void read_header();
   bool fill(std::string& text);  // appends the next block; false at end of file
   std::filesystem::path path_;
   std::FILE* file_ = nullptr;
+  std::string memory_;  // the text of an in-memory reader
+  bool in_memory_ = false;
+  size_t block_ = kBlock;
   std::string pending_;
   std::vector<std::string> header_;
   std::string header_line_;

@@ -1,6 +1,7 @@
 #include "torchlab/rl/dqn_config.h"
 
 #include "torchlab/core/error.h"
+#include "torchlab/core/json_field.h"
 
 namespace torchlab::rl {
 
@@ -75,11 +76,12 @@ nlohmann::json DqnConfig::to_json() const {
 }
 
 DqnConfig DqnConfig::from_json(const nlohmann::json& j) try {
-  if (!j.is_object() || j.value("task", std::string("dqn")) != "dqn")
-    throw UserError("not a DQN config (its task is " +
-                    (j.is_object() ? j.value("task", nlohmann::json()).dump() : j.dump()) + ")");
-  DqnConfig c = defaults(j.value("env", std::string("tictactoe")), j.value("preset", std::string("default")));
-#define TORCHLAB_FIELD(name) c.name = j.value(#name, c.name)
+  const std::string what = "dqn config";
+  if (json_field_or<std::string>(j, "task", "dqn", what) != "dqn")
+    throw UserError("not a DQN config (its task is " + j["task"].dump() + ")");
+  DqnConfig c = defaults(json_field_or<std::string>(j, "env", "tictactoe", what),
+                         json_field_or<std::string>(j, "preset", "default", what));
+#define TORCHLAB_FIELD(name) c.name = json_field_or(j, #name, c.name, what)
   TORCHLAB_FIELD(hidden);
   TORCHLAB_FIELD(lr);
   TORCHLAB_FIELD(batch_size);

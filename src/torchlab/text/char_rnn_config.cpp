@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "torchlab/core/error.h"
+#include "torchlab/core/json_field.h"
 #include "torchlab/text/vocab.h"
 
 namespace torchlab::text {
@@ -35,33 +36,30 @@ nlohmann::json CharRnnConfig::to_json() const {
 }
 
 CharRnnConfig CharRnnConfig::from_json(const nlohmann::json& j) {
-  try {
-    CharRnnConfig c;
-    c.preset = j.at("preset");
-    c.input = j.at("input");
-    c.vocab = j.at("vocab");
-    c.model.cell = j.at("cell");
-    c.model.layers = j.at("layers");
-    c.model.hidden = j.at("hidden");
-    c.model.dropout = j.at("dropout");
-    c.model.impl = j.value("impl", std::string("auto"));
-    c.model.precision = j.value("precision", std::string("fp32"));
-    c.model.vocab = j.at("vocab_size");
-    c.seq_len = j.at("seq_len");
-    c.batch_size = j.at("batch_size");
-    c.epochs = j.at("epochs");
-    c.lr = j.at("lr");
-    c.schedule = j.at("schedule");
-    c.clip_value = j.at("clip_value");
-    c.clip_norm = j.at("clip_norm");
-    c.sample_length = j.at("sample_length");
-    c.sample_temperature = j.at("sample_temperature");
-    c.seed = j.at("seed");
-    c.init_from = j.value("init_from", nlohmann::json());
-    return c;
-  } catch (const nlohmann::json::exception& e) {
-    throw UserError(std::string("char-rnn config is incomplete or malformed: ") + e.what());
-  }
+  const std::string what = "char-rnn config";
+  CharRnnConfig c;
+  c.preset = json_field<std::string>(j, "preset", what);
+  c.input = json_field<std::string>(j, "input", what);
+  c.vocab = json_field<std::string>(j, "vocab", what);
+  c.model.cell = json_field<std::string>(j, "cell", what);
+  c.model.layers = json_field<int64_t>(j, "layers", what);
+  c.model.hidden = json_field<int64_t>(j, "hidden", what);
+  c.model.dropout = json_field<double>(j, "dropout", what);
+  c.model.impl = json_field_or<std::string>(j, "impl", "auto", what);
+  c.model.precision = json_field_or<std::string>(j, "precision", "fp32", what);
+  c.model.vocab = json_field<int64_t>(j, "vocab_size", what);
+  c.seq_len = json_field<int64_t>(j, "seq_len", what);
+  c.batch_size = json_field<int64_t>(j, "batch_size", what);
+  c.epochs = json_field<int64_t>(j, "epochs", what);
+  c.lr = json_field<double>(j, "lr", what);
+  c.schedule = json_field<std::string>(j, "schedule", what);
+  c.clip_value = json_field<double>(j, "clip_value", what);
+  c.clip_norm = json_field<double>(j, "clip_norm", what);
+  c.sample_length = json_field<int64_t>(j, "sample_length", what);
+  c.sample_temperature = json_field<double>(j, "sample_temperature", what);
+  c.seed = json_field<uint64_t>(j, "seed", what);
+  c.init_from = j.value("init_from", nlohmann::json());
+  return c;
 }
 
 CharRnnConfig preset_config(const std::string& name) {

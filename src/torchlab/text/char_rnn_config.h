@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "torchlab/core/memory.h"
-#include "torchlab/text/model.h"
+#include "torchlab/text/model_options.h"
 
 namespace torchlab::text {
 

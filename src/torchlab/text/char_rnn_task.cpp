@@ -8,6 +8,7 @@
 #include "torchlab/core/checkpoint.h"
 #include "torchlab/core/console.h"
 #include "torchlab/core/error.h"
+#include "torchlab/core/json_field.h"
 #include "torchlab/dist/data_parallel.h"
 #include "torchlab/text/corpus.h"
 #include "torchlab/text/export.h"
@@ -24,9 +25,9 @@ namespace {
 // The saved config of a resumed run, with what the user may change now (epochs, sampling) taken from the request.
 CharRnnConfig merge_resumed(const train::RunDir& run, const TrainRequest& request) {
   const auto saved = run.config();
-  if (saved.value("task", "") != "char-rnn")
-    throw UserError(run.dir().string() + " is not a char-rnn run (its config.json has task '" +
-                    saved.value("task", std::string("?")) + "')");
+  const auto task = json_field_or<std::string>(saved, "task", "", run.config_path().string());
+  if (task != "char-rnn")
+    throw UserError(run.dir().string() + " is not a char-rnn run (its config.json has task '" + task + "')");
   CharRnnConfig config = CharRnnConfig::from_json(saved);
   auto now = saved;
   const auto asked = request.config.to_json();
@@ -227,7 +228,8 @@ LoadedCharRnn load_char_rnn(const fs::path& checkpoint, const torch::Device& dev
   load_module(ckpt, "model", *out.model);
   out.model->to(device);
   out.model->eval();
-  if (ckpt.meta.contains("progress")) out.step = ckpt.meta["progress"].value("step", int64_t(0));
+  if (ckpt.meta.contains("progress"))
+    out.step = json_field_or<int64_t>(ckpt.meta["progress"], "step", 0, checkpoint.string() + "'s progress");
   return out;
 }
 

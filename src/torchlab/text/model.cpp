@@ -5,39 +5,6 @@
 
 namespace torchlab::text {
 
-nlohmann::json to_json(const ModelOptions& o) {
-  return {{"cell", o.cell},       {"vocab", o.vocab}, {"hidden", o.hidden},      {"layers", o.layers},
-          {"dropout", o.dropout}, {"impl", o.impl},   {"precision", o.precision}};
-}
-
-ModelOptions model_options_from_json(const nlohmann::json& j) {
-  ModelOptions o;
-  o.cell = j.at("cell").get<std::string>();
-  o.vocab = j.at("vocab").get<int64_t>();
-  o.hidden = j.at("hidden").get<int64_t>();
-  o.layers = j.at("layers").get<int64_t>();
-  o.dropout = j.at("dropout").get<double>();
-  o.impl = j.value("impl", std::string("auto"));
-  o.precision = j.value("precision", std::string("fp32"));
-  return o;
-}
-
-void validate(const ModelOptions& o) {
-  if (o.cell != "lstm" && o.cell != "gru") throw UserError("--cell " + o.cell + ": expected lstm or gru");
-  if (o.hidden < 1) throw UserError("--hidden " + std::to_string(o.hidden) + ": must be at least 1");
-  if (o.layers < 1) throw UserError("--layers " + std::to_string(o.layers) + ": must be at least 1");
-  if (!(o.dropout >= 0 && o.dropout < 1))
-    throw UserError("--dropout " + std::to_string(o.dropout) + ": must be in [0, 1)");
-  if (o.impl != "auto" && o.impl != "fused" && o.impl != "torch")
-    throw UserError("--impl " + o.impl + ": expected auto, fused or torch");
-  if (o.impl == "fused" && o.cell != "lstm") throw UserError("--impl fused is for --cell lstm; use auto or torch");
-  if (o.precision != "fp32" && o.precision != "bf16")
-    throw UserError("--precision " + o.precision + ": expected fp32 or bf16");
-  if (o.precision == "bf16" && (o.cell != "lstm" || o.impl == "torch"))
-    throw UserError("--precision bf16 is the fused LSTM's (--cell lstm, --impl auto or fused); use --precision fp32");
-  if (o.vocab < 1) throw UserError("the vocabulary is empty");
-}
-
 CharRnnImpl::CharRnnImpl(ModelOptions options) : options_(std::move(options)) {
   validate(options_);
   // torch::nn's inter-layer dropout sits where the fused path puts it: on the outputs of all layers but the last.

@@ -6,24 +6,12 @@
 //  - torch: torch::nn::LSTM/GRU on one-hot input (cuDNN on CUDA), the reference the fused path is tested against.
 #include <torch/torch.h>
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-namespace torchlab::text {
+#include "torchlab/text/model_options.h"
 
-struct ModelOptions {
-  std::string cell = "lstm";  // lstm | gru
-  int64_t vocab = 0;
-  int64_t hidden = 256;
-  int64_t layers = 1;
-  double dropout = 0;              // between layers and before the head, in training mode
-  std::string impl = "auto";       // auto (fused for LSTM on CPU) | fused | torch
-  std::string precision = "fp32";  // fp32 | bf16 (mixed: the fused LSTM's recurrent and output GEMMs on bf16 operands)
-};
-nlohmann::json to_json(const ModelOptions& o);
-ModelOptions model_options_from_json(const nlohmann::json& j);
-void validate(const ModelOptions& o);  // UserError for a bad value
+namespace torchlab::text {
 
 // Recurrent state for stepping one character at a time: [layers, 1, H] each (c is undefined for GRU).
 struct RnnState {

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "torchlab/core/error.h"
+#include "torchlab/core/json_field.h"
 
 namespace torchlab::text {
 
@@ -113,12 +114,20 @@ Vocab Vocab::build(std::string_view text, VocabKind kind, const std::string& sou
 }
 
 Vocab Vocab::from_json(const nlohmann::json& j) {
-  if (!j.is_object() || !j.contains("kind") || !j.contains("symbols") || !j["symbols"].is_array())
+  const std::string what = "checkpoint vocabulary";
+  if (!j.is_object() || !j.contains("kind") || !j.contains("symbols"))
     throw UserError("checkpoint vocabulary is malformed: expected {\"kind\", \"symbols\"}");
   Vocab v;
-  v.kind_ = parse_vocab_kind(j["kind"].get<std::string>());
-  for (const auto& s : j["symbols"]) v.add(s.get<uint32_t>());
-  if (v.symbols_.size() != j["symbols"].size()) throw UserError("checkpoint vocabulary repeats a symbol");
+  v.kind_ = parse_vocab_kind(json_field<std::string>(j, "kind", what));
+  const auto symbols = json_field<std::vector<uint32_t>>(j, "symbols", what);
+  const uint32_t top = v.kind_ == VocabKind::Bytes ? 0xFF : 0x10FFFF;
+  for (uint32_t s : symbols) {
+    if (s > top || (v.kind_ == VocabKind::Chars && s >= 0xD800 && s <= 0xDFFF))
+      throw UserError("checkpoint vocabulary holds " + std::to_string(s) + ", which is not a " +
+                      (v.kind_ == VocabKind::Bytes ? "byte" : "Unicode scalar value"));
+    v.add(s);
+  }
+  if (v.symbols_.size() != symbols.size()) throw UserError("checkpoint vocabulary repeats a symbol");
   return v;
 }
 

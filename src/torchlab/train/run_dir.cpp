@@ -11,6 +11,7 @@
 
 #include "torchlab/core/atomic_file.h"
 #include "torchlab/core/error.h"
+#include "torchlab/train/config_json.h"
 
 namespace torchlab::train {
 namespace fs = std::filesystem;
@@ -155,16 +156,7 @@ void RunDir::remove_stale_temp_files() const {
   }
 }
 
-nlohmann::json RunDir::config() const {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(read_file(config_path()));
-  } catch (const nlohmann::json::exception& e) {
-    throw UserError(config_path().string() + " is not valid JSON: " + e.what());
-  }
-  if (!j.is_object()) throw UserError(config_path().string() + " is not a JSON object: the run's config is damaged");
-  return j;
-}
+nlohmann::json RunDir::config() const { return parse_config_json(read_file(config_path()), config_path().string()); }
 
 void RunDir::write_config(const nlohmann::json& config) const {
   // A config given as `{}` in C++ is JSON null: a run without settings has the empty object.

@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "torchlab/core/atomic_file.h"
@@ -14,13 +15,14 @@ bool is_gzip(const std::string& bytes) {
   return bytes.size() >= 2 && static_cast<uint8_t>(bytes[0]) == 0x1f && static_cast<uint8_t>(bytes[1]) == 0x8b;
 }
 
-std::string inflate_gzip(const std::string& in, const std::filesystem::path& path) {
+std::string inflate_gzip(const std::string& in, const std::string& name) {
   std::string out;
-  // The gzip trailer holds the decoded size mod 2^32: a good first guess for the buffer.
+  // The gzip trailer holds the decoded size mod 2^32: a good first guess for the buffer, if deflate can reach it
+  // (at most 1032:1), so that a corrupt trailer cannot reserve gigabytes.
   if (in.size() >= 18) {
     uint32_t isize;
     std::memcpy(&isize, in.data() + in.size() - 4, 4);
-    out.reserve(std::min<size_t>(isize, size_t(1) << 31));
+    out.reserve(std::min<size_t>({isize, in.size() * 1032, size_t(1) << 31}));
   }
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw std::runtime_error("zlib inflateInit2 failed");
@@ -44,14 +46,14 @@ std::string inflate_gzip(const std::string& in, const std::filesystem::path& pat
     if (rc == Z_BUF_ERROR && zs.avail_in == 0) {
       const auto at = zs.total_in;
       inflateEnd(&zs);
-      throw UserError(path.string() + ": the gzip stream ends early at compressed byte " + std::to_string(at) +
+      throw UserError(name + ": the gzip stream ends early at compressed byte " + std::to_string(at) +
                       " (a truncated download?); re-download the file or reinstall the dataset package");
     }
     const std::string why = zs.msg ? zs.msg : "error " + std::to_string(rc);
     const auto at = zs.total_in;
     inflateEnd(&zs);
-    throw UserError(path.string() + ": corrupt gzip data near compressed byte " + std::to_string(at) +
-                    " (zlib: " + why + "); re-download the file or reinstall the dataset package");
+    throw UserError(name + ": corrupt gzip data near compressed byte " + std::to_string(at) + " (zlib: " + why +
+                    "); re-download the file or reinstall the dataset package");
   }
   inflateEnd(&zs);
   return out;
@@ -90,20 +92,25 @@ const char* type_name(int code) {
 }  // namespace
 
 int64_t IdxArray::numel() const {
+  // A zero anywhere makes it empty; the product of the dimensions before that zero may overflow (decode_idx only
+  // checked that the whole product matches the file).
+  if (std::find(dims.begin(), dims.end(), 0) != dims.end()) return 0;
   int64_t n = 1;
   for (auto d : dims) n *= d;
   return n;
 }
 
-std::string read_maybe_gzip(const std::filesystem::path& path) {
-  std::string bytes = read_file(path);
-  return is_gzip(bytes) ? inflate_gzip(bytes, path) : bytes;
+std::string maybe_gunzip(std::string bytes, const std::string& source) {
+  return is_gzip(bytes) ? inflate_gzip(bytes, source) : bytes;
 }
 
-IdxArray read_idx(const std::filesystem::path& path) {
-  auto bytes = std::make_shared<std::string>(read_maybe_gzip(path));
+std::string read_maybe_gzip(const std::filesystem::path& path) { return maybe_gunzip(read_file(path), path.string()); }
+
+IdxArray read_idx(const std::filesystem::path& path) { return decode_idx(read_maybe_gzip(path), path.string()); }
+
+IdxArray decode_idx(std::string decoded, const std::string& name) {
+  auto bytes = std::make_shared<std::string>(std::move(decoded));
   const std::string& b = *bytes;
-  const std::string name = path.string();
   if (b.size() < 4)
     throw UserError(name + " is not an idx file: it holds " + std::to_string(b.size()) +
                     " bytes, fewer than the 4-byte magic number");
@@ -121,19 +128,23 @@ IdxArray read_idx(const std::filesystem::path& path) {
     throw UserError(name + " is truncated: the header needs " + std::to_string(header) + " bytes for " +
                     std::to_string(ndims) + " dimensions, the file holds " + std::to_string(b.size()));
   IdxArray out;
+  // The product of the dimensions, saturated at 2^64: 255 dimensions of up to 2^32 - 1 overflow any integer, and a
+  // product that wrapped around to the file's size would pass as valid.
+  const unsigned __int128 cap = static_cast<unsigned __int128>(1) << 64;
   unsigned __int128 expected = 1;
   std::string shape;
   for (int d = 0; d < ndims; ++d) {
     const uint32_t n = big_endian32(b, 4 + 4 * size_t(d));
     out.dims.push_back(n);
-    expected *= n;
+    expected = std::min(expected * n, cap);
     shape += (d ? "x" : "") + std::to_string(n);
   }
   const size_t have = b.size() - header;
   if (expected != have) {
     const std::string what = expected > have ? " is truncated" : " has extra bytes";
-    throw UserError(name + what + ": its header (" + shape + ") promises " +
-                    std::to_string(static_cast<unsigned long long>(expected)) + " bytes of items after the " +
+    const std::string promised =
+        expected == cap ? "2^64 or more" : std::to_string(static_cast<unsigned long long>(expected));
+    throw UserError(name + what + ": its header (" + shape + ") promises " + promised + " bytes of items after the " +
                     std::to_string(header) + "-byte header, it holds " + std::to_string(have) +
                     "; re-download the file or reinstall the dataset package");
   }

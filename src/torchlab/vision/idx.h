@@ -27,6 +27,9 @@ IdxArray read_idx(const std::filesystem::path& path);
 
 // The file's bytes, inflated when it starts with the gzip magic; `path` names it in errors.
 std::string read_maybe_gzip(const std::filesystem::path& path);
+// The same for bytes in memory (`source` names them in errors), and the idx decoding of inflated bytes.
+std::string maybe_gunzip(std::string bytes, const std::string& source);
+IdxArray decode_idx(std::string bytes, const std::string& source);
 
 // Encodes unsigned bytes as an idx file (gzipped when `gzip`), written atomically. For tests and conversions.
 void write_idx(const std::filesystem::path& path, const std::vector<int64_t>& dims, const uint8_t* data, bool gzip);

@@ -1,5 +1,6 @@
 #include "torchlab/vision/image_file.h"
 
+#include <algorithm>
 #include <cctype>
 
 #ifdef TORCHLAB_HAVE_PNG
@@ -49,6 +50,16 @@ class PgmHeader {
   std::string source_;
 };
 
+// Larger images are refused before their pixels are allocated (a 20-byte header can claim 2^60 of them); a
+// classifier's input is far smaller.
+constexpr int64_t kMaxPixels = int64_t(1) << 26;
+
+void check_pixel_count(int64_t width, int64_t height, const std::string& source, const char* format) {
+  if (width > kMaxPixels / std::max<int64_t>(height, 1))
+    throw UserError(source + ": the " + format + " image is " + std::to_string(width) + "x" + std::to_string(height) +
+                    " pixels, more than the " + std::to_string(kMaxPixels) + " this reader takes; shrink it first");
+}
+
 bool starts_with(const std::string& s, const char* prefix, size_t n) {
   return s.size() >= n && s.compare(0, n, prefix) == 0;
 }
@@ -63,6 +74,12 @@ GreyImage decode_png(const std::string& bytes, const std::string& source) {
   GreyImage out;
   out.width = image.width;
   out.height = image.height;
+  try {
+    check_pixel_count(out.width, out.height, source, "PNG");
+  } catch (...) {
+    png_image_free(&image);
+    throw;
+  }
   out.pixels.resize(PNG_IMAGE_SIZE(image));
   if (!png_image_finish_read(&image, nullptr, out.pixels.data(), 0, nullptr)) {
     const std::string why = image.message;
@@ -86,8 +103,11 @@ GreyImage decode_pgm(const std::string& b, const std::string& source) {
   const int64_t maxval = h.number("maximum grey value");
   if (out.width == 0 || out.height == 0) h.fail("the image is empty");
   if (maxval < 1 || maxval > 65535) h.fail("the maximum grey value " + std::to_string(maxval) + " is not 1..65535");
+  check_pixel_count(out.width, out.height, source, "PGM");
   const size_t n = static_cast<size_t>(out.width * out.height);
-  out.pixels.resize(n);
+  // P2 text needs a digit per pixel and a separator between them: a cheap bound before allocating.
+  if (!binary && b.size() - std::min(h.pos_, b.size()) < 2 * n - 1)
+    h.fail("the file is too short for " + std::to_string(out.width) + "x" + std::to_string(out.height) + " pixels");
   auto scale = [&](int64_t v) {
     if (v > maxval) h.fail("grey value " + std::to_string(v) + " is above the maximum " + std::to_string(maxval));
     return static_cast<uint8_t>((v * 255 + maxval / 2) / maxval);
@@ -100,17 +120,21 @@ GreyImage decode_pgm(const std::string& b, const std::string& source) {
       throw UserError(source + ": PGM file is truncated: " + std::to_string(out.width) + "x" +
                       std::to_string(out.height) + " pixels need " + std::to_string(n * sample) + " bytes after the " +
                       std::to_string(h.pos_) + "-byte header, it holds " + std::to_string(b.size() - h.pos_));
+    out.pixels.resize(n);
     const auto* p = reinterpret_cast<const uint8_t*>(b.data()) + h.pos_;
     for (size_t i = 0; i < n; ++i) out.pixels[i] = scale(sample == 2 ? (p[2 * i] << 8) | p[2 * i + 1] : p[i]);
   } else {
+    out.pixels.resize(n);
     for (size_t i = 0; i < n; ++i) out.pixels[i] = scale(h.number("grey value"));
   }
   return out;
 }
 
 GreyImage read_grey_image(const std::filesystem::path& path) {
-  const std::string bytes = read_file(path);
-  const std::string source = path.string();
+  return decode_grey_image(read_file(path), path.string());
+}
+
+GreyImage decode_grey_image(const std::string& bytes, const std::string& source) {
   if (starts_with(bytes, "P5", 2) || starts_with(bytes, "P2", 2)) return decode_pgm(bytes, source);
   if (starts_with(bytes, "\x89PNG", 4)) {
 #ifdef TORCHLAB_HAVE_PNG

@@ -16,6 +16,8 @@ struct GreyImage {
 
 // Picks the format from the file's magic bytes; a malformed file is a UserError naming it and the byte.
 GreyImage read_grey_image(const std::filesystem::path& path);
+// The same for bytes in memory; `source` names them in errors.
+GreyImage decode_grey_image(const std::string& bytes, const std::string& source);
 GreyImage decode_pgm(const std::string& bytes, const std::string& source);
 
 // P5 bytes of `image` (tests and conversions).

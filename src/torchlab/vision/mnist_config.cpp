@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "torchlab/core/error.h"
+#include "torchlab/core/json_field.h"
 
 namespace torchlab::vision {
 
@@ -28,29 +29,25 @@ nlohmann::json MnistConfig::to_json() const {
 }
 
 MnistConfig MnistConfig::from_json(const nlohmann::json& j) {
+  const std::string what = "mnist config";
   MnistConfig c;
-  if (!j.is_object()) throw UserError("an mnist config must be a JSON object, not " + j.dump());
-  if (j.contains("task") && j["task"] != "mnist")
-    throw UserError("this run is a " + j["task"].dump() + " run, not an mnist run");
-  try {
-    c.model = j.value("model", c.model);
-    c.data = j.value("data", c.data);
-    c.classes = j.value("classes", c.classes);
-    c.epochs = j.value("epochs", c.epochs);
-    c.batch_size = j.value("batch_size", c.batch_size);
-    c.lr = j.value("lr", c.lr);
-    c.schedule = j.value("schedule", c.schedule);
-    c.augment = j.value("augment", c.augment);
-    c.seed = j.value("seed", c.seed);
-    c.train_limit = j.value("train_limit", c.train_limit);
-    c.test_limit = j.value("test_limit", c.test_limit);
-    c.valid_size = j.value("valid_size", c.valid_size);
-    c.patience = j.value("patience", c.patience);
-    c.valid_split = j.value("valid_split", c.valid_split);
-    c.init_from = j.value("init_from", nlohmann::json());
-  } catch (const nlohmann::json::exception& e) {
-    throw UserError(std::string("the mnist config has a value of the wrong type: ") + e.what());
-  }
+  const auto task = json_field_or<std::string>(j, "task", "mnist", what);
+  if (task != "mnist") throw UserError("this run is a \"" + task + "\" run, not an mnist run");
+  c.model = json_field_or(j, "model", c.model, what);
+  c.data = json_field_or(j, "data", c.data, what);
+  c.classes = json_field_or(j, "classes", c.classes, what);
+  c.epochs = json_field_or(j, "epochs", c.epochs, what);
+  c.batch_size = json_field_or(j, "batch_size", c.batch_size, what);
+  c.lr = json_field_or(j, "lr", c.lr, what);
+  c.schedule = json_field_or(j, "schedule", c.schedule, what);
+  c.augment = json_field_or(j, "augment", c.augment, what);
+  c.seed = json_field_or(j, "seed", c.seed, what);
+  c.train_limit = json_field_or(j, "train_limit", c.train_limit, what);
+  c.test_limit = json_field_or(j, "test_limit", c.test_limit, what);
+  c.valid_size = json_field_or(j, "valid_size", c.valid_size, what);
+  c.patience = json_field_or(j, "patience", c.patience, what);
+  c.valid_split = json_field_or(j, "valid_split", c.valid_split, what);
+  c.init_from = j.value("init_from", nlohmann::json());
   return c;
 }
 

@@ -5,6 +5,7 @@
 #include "torchlab/core/checkpoint.h"
 #include "torchlab/core/console.h"
 #include "torchlab/core/error.h"
+#include "torchlab/core/json_field.h"
 #include "torchlab/dist/data_parallel.h"
 #include "torchlab/interop/state_dict.h"
 #include "torchlab/train/learner.h"
@@ -226,15 +227,16 @@ LoadedRun load_run(const fs::path& run_dir, const std::string& which, const torc
   }
   const Checkpoint ckpt = load_checkpoint(out.checkpoint, kCheckpointKind);
   out.config = MnistConfig::from_json(ckpt.meta.value("mnist", run.config()));
-  out.classes = ckpt.meta.value("labels", class_names("digits"));
+  out.classes = json_field_or(ckpt.meta, "labels", class_names("digits"), out.checkpoint.string());
   if (out.classes.size() != size_t(kNumClasses))
     throw UserError(out.checkpoint.string() + ": expected 10 class names in its metadata");
   out.model = make_classifier(out.config.model, device);
   load_module(ckpt, "model", *out.model);
   out.model->eval();
   if (ckpt.meta.contains("progress")) {
-    out.step = ckpt.meta["progress"].value("step", int64_t(0));
-    out.epoch = ckpt.meta["progress"].value("epoch", int64_t(1)) - 1;
+    const std::string what = out.checkpoint.string() + "'s progress";
+    out.step = json_field_or<int64_t>(ckpt.meta["progress"], "step", 0, what);
+    out.epoch = json_field_or<int64_t>(ckpt.meta["progress"], "epoch", 1, what) - 1;
   }
   return out;
 }
