@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every fuzz target of a TORCHLAB_FUZZ build on its seed corpus and prints a table; exits 1 on any crash.
 #   tests/fuzz/run.sh BUILD_DIR SECONDS [RUNS] [TARGET...]
-# SECONDS: time per target (-max_total_time); RUNS (optional, non-empty): -runs=RUNS executions instead.
+# SECONDS: time per target (-max_total_time); RUNS (optional, non-empty): also stop after RUNS executions.
 # New inputs go to a temporary corpus per run, so tests/fuzz/corpus/ stays as committed; a crashing input is kept
 # in BUILD_DIR/fuzz-artifacts/<target>/.
 set -uo pipefail
@@ -32,9 +32,9 @@ for t in "${targets[@]}"; do
   max_len=$(sed -n 's|^// fuzz-max-len: *\([0-9]*\).*|\1|p' "$here/targets/$t.cpp")
   mkdir -p "$work/$t" "$build/fuzz-artifacts/$t"
   limit=(-max_total_time="$seconds")
-  [ -n "$runs" ] && limit=(-runs="$runs")
-  echo "== fuzz_$t (${runs:+$runs runs}${runs:-$seconds s}, max_len ${max_len:-default})"
-  "$bin" "${limit[@]}" ${max_len:+-max_len=$max_len} -rss_limit_mb=4096 -timeout=10 -print_final_stats=1 \
+  [ -n "$runs" ] && limit+=(-runs="$runs")
+  echo "== fuzz_$t ($seconds s${runs:+ or $runs runs}, max_len ${max_len:-default})"
+  "$bin" "${limit[@]}" ${max_len:+-max_len=$max_len} -rss_limit_mb=4096 -timeout=25 -print_final_stats=1 \
     -artifact_prefix="$build/fuzz-artifacts/$t/" "$work/$t" "$here/corpus/$t" >"$work/$t.log" 2>&1
   rc=$?
   tail -n 25 "$work/$t.log" | grep -E "ERROR|SUMMARY|Test unit written|==[0-9]+==" | head -n 8

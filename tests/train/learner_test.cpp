@@ -110,6 +110,30 @@ TEST(Learner, KeepsTheBestCheckpointByAValidationMetric) {
   EXPECT_DOUBLE_EQ(best.meta["progress"]["best"].get<double>(), losses[best_epoch - 1]);
 }
 
+// A resume reads the best score from the step checkpoint, so each one must carry the validation it was written after;
+// one that did not made a resumed run write best.ckpt at its next validation whether or not it was better.
+TEST(Learner, StepCheckpointsCarryTheBestScoreForAResume) {
+  TempDir dir;
+  auto o = quiet_options(3);
+  o.checkpoints.keep_last = 3;
+  o.checkpoints.best_metric = "loss";
+  Source valid(64, 16, 9);
+  train_toy(dir.path(), "r", o, false, &valid);
+  auto run = RunDir::open(dir / "r");
+  std::vector<double> losses;
+  for (const auto& row : run.read_metrics())
+    if (row["split"] == "valid") losses.push_back(row["loss"]);
+  const auto list = run.checkpoints();
+  ASSERT_EQ(list.size(), 3u);
+  ASSERT_EQ(losses.size(), 3u);
+  for (size_t epoch = 1; epoch <= 3; ++epoch) {
+    const auto progress = load_checkpoint(list[epoch - 1], "toy").meta["progress"];
+    EXPECT_EQ(progress["step"], 12 * static_cast<int64_t>(epoch));
+    EXPECT_TRUE(progress["has_best"].get<bool>()) << list[epoch - 1];
+    EXPECT_DOUBLE_EQ(progress["best"].get<double>(), *std::min_element(losses.begin(), losses.begin() + epoch));
+  }
+}
+
 TEST(Learner, EarlyStoppingStopsAfterPatience) {
   TempDir dir;
   auto net = toy::model();

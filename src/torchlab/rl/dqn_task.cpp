@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "torchlab/core/console.h"
+#include "torchlab/core/device.h"
 #include "torchlab/core/error.h"
 #include "torchlab/rl/exact_eval.h"
 #include "torchlab/rl/export.h"
@@ -141,6 +142,7 @@ DqnTrainOutcome train_dqn(const DqnTrainRequest& request) {
                       config.training_memory(), "make --replay, --hidden or --batch smaller");
   }
   config.validate();
+  seed_everything(config.seed);  // the run is its config: a program that drew random numbers before gets the same run
 
   DqnAgent agent(config, request.device);
   if (!request.init_from.empty()) {

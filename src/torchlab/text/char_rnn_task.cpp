@@ -7,6 +7,7 @@
 
 #include "torchlab/core/checkpoint.h"
 #include "torchlab/core/console.h"
+#include "torchlab/core/device.h"
 #include "torchlab/core/error.h"
 #include "torchlab/core/json_field.h"
 #include "torchlab/dist/data_parallel.h"
@@ -66,6 +67,7 @@ TrainOutcome train_char_rnn(const TrainRequest& request) {
   }
   if (config.input.empty()) config.input = find_default_corpus().string();
   validate(config);
+  seed_everything(config.seed);  // the run is its config: a program that drew random numbers before gets the same run
 
   const Corpus corpus = load_corpus(config.input, parse_vocab_kind(config.vocab), config.seq_len);
   if (run && config.model.vocab != corpus.vocab.size())
@@ -116,7 +118,7 @@ TrainOutcome train_char_rnn(const TrainRequest& request) {
   options.epoch_line = false;  // on_epoch_end prints the seed's line with validation and bits per character
   options.log_every_steps = request.log_every_steps;
   options.cuda_graph = request.cuda_graph;
-  options.checkpoints.keep_last = 2;
+  options.checkpoints.keep_last = request.keep_checkpoints;
   options.checkpoints.every_steps = request.checkpoint_every_steps;
   options.checkpoints.best_metric = "loss";
   options.resume_hint = "torchlab char-rnn train --resume " + run->dir().string();

@@ -32,6 +32,7 @@ struct TrainRequest {
   int64_t max_steps = 0;
   int64_t log_every_steps = 10;
   int64_t checkpoint_every_steps = 0;  // 0 = at the end of each epoch only
+  int keep_checkpoints = 2;            // the newest step checkpoints kept (best.ckpt is kept apart)
   bool cuda_graph = true;  // on CUDA, replay each training step as one CUDA graph (LearnerOptions::cuda_graph)
   // Receives the per-epoch lines and samples (stdout by default).
   std::function<void(const std::string&)> print;

@@ -161,11 +161,9 @@ Checkpoint Learner::load_checkpoint_file(const fs::path& path) const {
 
 void Learner::checkpoint_now(const std::map<std::string, double>* valid) {
   if (!chief()) return;
-  const auto path = run_.checkpoint_path(progress_.step);
-  save_checkpoint(path);
-  const auto list = run_.checkpoints();
-  const int keep = std::max(1, options_.checkpoints.keep_last);
-  for (size_t i = 0; i + keep < list.size(); ++i) fs::remove(list[i]);
+  // The best score is updated before anything is written, so that the step checkpoint carries it: a run resumed
+  // from it compares later validations with this one. best.ckpt goes first; a kill between the two files leaves
+  // the previous step checkpoint, whose resume reaches this validation again and rewrites the same best.ckpt.
   const auto& metric = options_.checkpoints.best_metric;
   if (valid && !metric.empty()) {
     auto it = valid->find(metric);
@@ -176,6 +174,10 @@ void Learner::checkpoint_now(const std::map<std::string, double>* valid) {
       save_checkpoint(run_.checkpoints_dir() / "best.ckpt");
     }
   }
+  save_checkpoint(run_.checkpoint_path(progress_.step));
+  const auto list = run_.checkpoints();
+  const int keep = std::max(1, options_.checkpoints.keep_last);
+  for (size_t i = 0; i + keep < list.size(); ++i) fs::remove(list[i]);
 }
 
 std::map<std::string, double> Learner::evaluate(BatchSource& source) {

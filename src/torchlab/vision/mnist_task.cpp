@@ -4,6 +4,7 @@
 
 #include "torchlab/core/checkpoint.h"
 #include "torchlab/core/console.h"
+#include "torchlab/core/device.h"
 #include "torchlab/core/error.h"
 #include "torchlab/core/json_field.h"
 #include "torchlab/dist/data_parallel.h"
@@ -78,6 +79,7 @@ TrainOutcome train_mnist(const TrainRequest& request) {
   if (config.patience < 0)
     throw UserError("--patience " + std::to_string(config.patience) + ": must be 0 (off) or more");
   schedule_factor(config.schedule, 0, 1);                      // checks the name
+  seed_everything(config.seed);  // the run is its config: a program that drew random numbers before gets the same run
   auto model = make_classifier(config.model, request.device);  // checks --model before the data is read
   if (!request.init_from.empty()) {
     if (run) throw UserError("--init-from starts a new run from weights; a resumed run continues from its checkpoint");
