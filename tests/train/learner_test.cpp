@@ -134,6 +134,28 @@ TEST(Learner, StepCheckpointsCarryTheBestScoreForAResume) {
   }
 }
 
+// A checkpoint whose CRC is right but whose metadata has the wrong types (written by hand or by another program) is
+// a UserError naming the key, never nlohmann's type_error.
+TEST(Learner, ResumeRefusesProgressOfTheWrongType) {
+  TempDir dir;
+  train_toy(dir.path(), "r", quiet_options(1), false);
+  auto run = RunDir::open(dir / "r");
+  const auto path = run.checkpoints().back();
+  auto ckpt = load_checkpoint(path, "toy");
+  ckpt.meta["progress"]["epoch"] = "two";
+  save_checkpoint(ckpt, path);
+  auto net = toy::model();
+  auto adam = std::make_shared<torch::optim::Adam>(net->parameters(), torch::optim::AdamOptions(0.01));
+  Learner learner(run, net, adam, quiet_options(2));
+  toy::wire(learner, net);
+  try {
+    learner.resume();
+    FAIL() << "resumed from a checkpoint with a string epoch";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("\"epoch\" is \"two\", expected an integer"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Learner, EarlyStoppingStopsAfterPatience) {
   TempDir dir;
   auto net = toy::model();

@@ -103,4 +103,13 @@ T json_field_or(const nlohmann::json& j, const std::string& key, T fallback, con
   return json_detail::Reader<T>::read(*it, key, what);
 }
 
+// j[key] as a JSON object (a section of checkpoint metadata, say); missing or not an object is a UserError.
+inline const nlohmann::json& json_object(const nlohmann::json& j, const std::string& key, const std::string& what) {
+  json_detail::need_object(j, key, what);
+  const auto it = j.find(key);
+  if (it == j.end()) throw UserError(what + " has no \"" + key + "\"");
+  if (!it->is_object()) json_detail::bad_field(*it, key, what, "a JSON object");
+  return *it;
+}
+
 }  // namespace torchlab

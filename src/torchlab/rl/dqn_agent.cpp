@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "torchlab/core/error.h"
+#include "torchlab/core/json_field.h"
 #include "torchlab/train/ema.h"
 
 namespace torchlab::rl {
@@ -156,7 +157,7 @@ void DqnAgent::put_extra(Checkpoint& ckpt) const {
 
 void DqnAgent::load_extra(const Checkpoint& ckpt) {
   load_module(ckpt, "target", *target_);
-  updates_ = ckpt.meta.at("dqn").value("updates", int64_t{0});
+  updates_ = json_field_or<int64_t>(json_object(ckpt.meta, "dqn", "checkpoint metadata"), "updates", 0, "dqn metadata");
 }
 
 const char* const kOnlinePrefix = "model";
@@ -183,7 +184,7 @@ DqnConfig dqn_config_of(const Checkpoint& ckpt, const std::string& source, const
   const std::string kind = ckpt.meta.value("kind", std::string("?"));
   if (kind != "dqn" || !ckpt.meta.contains("dqn"))
     throw UserError(source + " is a \"" + kind + "\" checkpoint, not a DQN one (train one with torchlab dqn train)");
-  DqnConfig config = DqnConfig::from_json(ckpt.meta["dqn"].at("config"));
+  DqnConfig config = DqnConfig::from_json(json_object(json_object(ckpt.meta, "dqn", source), "config", source + " dqn"));
   if (!env.empty() && config.env != env)
     throw UserError(source + " holds a DQN agent for " + config.env + ", not " + env);
   return config;

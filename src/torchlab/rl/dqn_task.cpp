@@ -9,6 +9,7 @@
 #include "torchlab/core/console.h"
 #include "torchlab/core/device.h"
 #include "torchlab/core/error.h"
+#include "torchlab/core/json_field.h"
 #include "torchlab/rl/exact_eval.h"
 #include "torchlab/rl/export.h"
 #include "torchlab/train/learner.h"
@@ -220,7 +221,7 @@ DqnTrainOutcome train_dqn(const DqnTrainRequest& request) {
     agent.load_extra(ckpt);
     agent.rebind();  // the Learner replaced the optimizer's state tensors
     trainer->load_state(ckpt);
-    last_loss = ckpt.meta["dqn"].value("last_loss", 0.0);
+    last_loss = json_field_or<double>(json_object(ckpt.meta, "dqn", "checkpoint metadata"), "last_loss", 0.0, "dqn metadata");
   };
   if (!request.resume.empty() && !learner.resume())
     print("note: " + run->dir().string() + " has no checkpoint yet; starting it from the beginning\n");

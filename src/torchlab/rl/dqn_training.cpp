@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "torchlab/core/error.h"
+#include "torchlab/core/json_field.h"
 
 namespace torchlab::rl {
 
@@ -34,9 +35,9 @@ void DqnTrainer::put_state(Checkpoint& ckpt) const {
 }
 
 void DqnTrainer::load_state(const Checkpoint& ckpt) {
-  const auto& t = ckpt.meta.at("trainer");
-  steps_ = t.at("steps");
-  episodes_ = t.at("episodes");
+  const auto& t = json_object(ckpt.meta, "trainer", "checkpoint metadata");
+  steps_ = json_field<int64_t>(t, "steps", "trainer metadata");
+  episodes_ = json_field<int64_t>(t, "episodes", "trainer metadata");
   load_engine(ckpt, "trainer.rng", rng_);
   replay_.load(ckpt, "trainer.replay");
 }

@@ -7,6 +7,7 @@
 
 #include "torchlab/core/console.h"
 #include "torchlab/core/error.h"
+#include "torchlab/core/json_field.h"
 #include "torchlab/train/cuda_graph_step.h"
 #include "torchlab/train/dashboard.h"
 #include "torchlab/train/interrupt.h"
@@ -121,16 +122,17 @@ void Learner::load_checkpoint(const Checkpoint& ckpt) {
   if (model_) load_module(ckpt, "model", *model_);
   if (optimizer_) load_optimizer(ckpt, "optimizer", *optimizer_);
   restore_torch_rng(ckpt);
-  const auto& p = ckpt.meta.at("progress");
-  progress_.epoch = p.at("epoch");
-  progress_.batch_in_epoch = p.at("batch_in_epoch");
-  progress_.step = p.at("step");
-  progress_.best = p.at("best");
-  progress_.has_best = p.at("has_best");
-  progress_.es_best = p.at("es_best");
-  progress_.es_has_best = p.at("es_has_best");
-  progress_.es_bad = p.at("es_bad");
-  progress_.stopped_early = p.at("stopped_early");
+  const std::string what = "checkpoint progress";
+  const auto& p = json_object(ckpt.meta, "progress", "checkpoint metadata");
+  progress_.epoch = json_field<int64_t>(p, "epoch", what);
+  progress_.batch_in_epoch = json_field<int64_t>(p, "batch_in_epoch", what);
+  progress_.step = json_field<int64_t>(p, "step", what);
+  progress_.best = json_field<double>(p, "best", what);
+  progress_.has_best = json_field<bool>(p, "has_best", what);
+  progress_.es_best = json_field<double>(p, "es_best", what);
+  progress_.es_has_best = json_field<bool>(p, "es_has_best", what);
+  progress_.es_bad = json_field<int>(p, "es_bad", what);
+  progress_.stopped_early = json_field<bool>(p, "stopped_early", what);
   if (load_extra) load_extra(ckpt);
 }
 
