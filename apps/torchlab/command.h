@@ -1,8 +1,9 @@
 #pragma once
 // Subcommand registry: each file in commands/ registers itself; main() builds the CLI from the registry.
-#include <CLI/CLI.hpp>
 #include <torch/types.h>
 
+#include <CLI/CLI.hpp>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -18,6 +19,8 @@ struct Common {
 void add_common(CLI::App& app, Common& common);
 // Applies --threads and --seed, resolves --device (a UserError when it cannot be had).
 torch::Device apply_common(const Common& common);
+// The folder of --run NAME: runs_dir/NAME, or NAME itself when it is a path (holds a '/').
+std::filesystem::path run_folder(const std::string& run, const std::filesystem::path& runs_dir);
 
 struct Command {
   std::string name;

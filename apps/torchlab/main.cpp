@@ -35,6 +35,12 @@ void add_common(CLI::App& app, Common& common) {
       ->capture_default_str();
 }
 
+std::filesystem::path run_folder(const std::string& run, const std::filesystem::path& runs_dir) {
+  if (run.empty()) throw UserError("--run: give the name of a run (a folder in " + runs_dir.string() + ")");
+  if (run.find('/') != std::string::npos) return run;
+  return runs_dir / run;
+}
+
 torch::Device apply_common(const Common& common) {
   set_threads(common.threads);
   seed_everything(common.seed);

@@ -109,13 +109,14 @@ int wait_exit(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-// What the next resume starts from: every tensor (model, RNG states), the blobs and the progress counters. Empty when `got` holds the same training state as `want`, else the first difference.
+// What the next resume starts from: every tensor (model, RNG states), the blobs and the progress counters. Empty when
+// `got` holds the same training state as `want`, else the first difference.
 std::string state_difference(const Checkpoint& want, const Checkpoint& got) {
   const auto& w = want.meta.at("progress");
   const auto& g = got.meta.at("progress");
   // A kill between the last step's checkpoint and the epoch-end one (same file) leaves the epoch not yet closed.
-  const bool epoch_not_closed = g.at("step") == w.at("step") && g.at("epoch").get<int64_t>() + 1 == w.at("epoch") &&
-                                w.at("batch_in_epoch") == 0;
+  const bool epoch_not_closed =
+      g.at("step") == w.at("step") && g.at("epoch").get<int64_t>() + 1 == w.at("epoch") && w.at("batch_in_epoch") == 0;
   if (g != w && !epoch_not_closed) return "progress " + g.dump() + ", expected " + w.dump();
   if (want.tensors.size() != got.tensors.size()) return "a different set of tensors";
   for (const auto& [key, tensor] : want.tensors) {
@@ -199,15 +200,18 @@ TEST(CrashSoak, KilledAtRandomMomentsResumesToBitIdenticalParameters) {
       } else {
         newest = list.back(), stalled = 0;
       }
-      ASSERT_LT(seconds_since(soak_start), 12.0 * static_cast<double>(std::max<int64_t>(kills_wanted, 100))) << kills << " kills, window " << window_s << " s: no progress";
+      ASSERT_LT(seconds_since(soak_start), 12.0 * static_cast<double>(std::max<int64_t>(kills_wanted, 100)))
+          << kills << " kills, window " << window_s << " s: no progress";
       Checkpoint got;
       ASSERT_NO_THROW(got = load_checkpoint(list.back(), "char-rnn")) << list.back();
       // The state this kill left must be the uninterrupted run's at the same step: a difference is caught at the
       // kill that made it, with that attempt's log.
       ASSERT_EQ(reference_at.count(step_name(list.back())), 1u) << list.back();
       const auto difference = state_difference(reference_at.at(step_name(list.back())), got);
-      ASSERT_EQ(difference, "") << name << ", kill " << kills << ": " << list.back() << " differs from the uninterrupted "
-                                << "run's in " << difference << "\nlog of the killed attempt:\n" << log;
+      ASSERT_EQ(difference, "") << name << ", kill " << kills << ": " << list.back()
+                                << " differs from the uninterrupted "
+                                << "run's in " << difference << "\nlog of the killed attempt:\n"
+                                << log;
     }
     ++runs_finished;
     const auto got = final_parameters(dir / "runs" / name);

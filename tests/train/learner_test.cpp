@@ -1,3 +1,5 @@
+#include "torchlab/train/learner.h"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -6,7 +8,6 @@
 #include "support/test_support.h"
 #include "torchlab/core/error.h"
 #include "torchlab/train/interrupt.h"
-#include "torchlab/train/learner.h"
 #include "toy.h"
 
 using namespace torchlab;
@@ -32,7 +33,7 @@ LearnerOptions quiet_options(int64_t epochs) {
 
 // Trains the toy task in `dir`; with resume=true continues the run found there.
 Trained train_toy(const std::filesystem::path& root, const std::string& name, LearnerOptions options, bool resume,
-              Source* valid = nullptr) {
+                  Source* valid = nullptr) {
   torch::manual_seed(123);
   auto net = toy::model();
   auto adam = std::make_shared<torch::optim::Adam>(net->parameters(), torch::optim::AdamOptions(0.01));

@@ -121,7 +121,7 @@ void add_train(CLI::App& parent) {
       if (f->resume.empty() && f->run.empty())
         throw UserError("--resume: name the run to continue (--resume NAME, or --run NAME --resume)");
       if (f->overwrite) throw UserError("--resume and --overwrite contradict each other; pick one");
-      r.resume = resolve_run_dir(f->resume.empty() ? f->run : f->resume, f->runs_dir);
+      r.resume = run_folder(f->resume.empty() ? f->run : f->resume, f->runs_dir);
     }
     r.overwrite = f->overwrite;
     r.init_from = f->init_from;
@@ -168,7 +168,7 @@ void add_sample(CLI::App& parent) {
       throw UserError("char-rnn sample: give --run NAME or --checkpoint FILE");
     const auto device = apply_common(f->common);
     const fs::path path =
-        f->checkpoint.empty() ? latest_checkpoint(resolve_run_dir(f->run, f->runs_dir)) : fs::path(f->checkpoint);
+        f->checkpoint.empty() ? latest_checkpoint(run_folder(f->run, f->runs_dir)) : fs::path(f->checkpoint);
     auto loaded = load_char_rnn(path, device);
     SampleOptions s = f->s;
     s.seed = f->common.seed;

@@ -122,7 +122,7 @@ void add_train(CLI::App& parent) {
       if (f->resume.empty() && f->run.empty())
         throw UserError("--resume: name the run to continue (--resume NAME, or --run NAME --resume)");
       if (f->overwrite) throw UserError("--resume and --overwrite contradict each other; pick one");
-      r.resume = run_path(f->resume.empty() ? f->run : f->resume, f->runs_dir);
+      r.resume = run_folder(f->resume.empty() ? f->run : f->resume, f->runs_dir);
       if (app->count("--epochs")) r.epochs = f->c.epochs;
     }
     r.overwrite = f->overwrite;
@@ -149,7 +149,7 @@ struct UseFlags {
 fs::path checkpoint_of(const UseFlags& f, const char* what) {
   if (f.run.empty() && f.checkpoint.empty())
     throw UserError(std::string(what) + ": give --run NAME or --checkpoint FILE");
-  return f.checkpoint.empty() ? dqn_checkpoint_of_run(run_path(f.run, f.runs_dir)) : fs::path(f.checkpoint);
+  return f.checkpoint.empty() ? dqn_checkpoint_of_run(run_folder(f.run, f.runs_dir)) : fs::path(f.checkpoint);
 }
 
 void add_source_flags(CLI::App* app, UseFlags& f) {

@@ -116,7 +116,7 @@ void add_train(CLI::App& parent) {
     if (app->count("--resume")) {
       if (f->resume.empty() && f->run.empty())
         throw UserError("--resume: name the run to continue (--resume NAME, or --run NAME --resume)");
-      r.resume = resolve_run_dir(f->resume.empty() ? f->run : f->resume, f->runs_dir);
+      r.resume = run_folder(f->resume.empty() ? f->run : f->resume, f->runs_dir);
       if (f->overwrite) throw UserError("--resume and --overwrite contradict each other; pick one");
     }
     r.overwrite = f->overwrite;
@@ -150,7 +150,7 @@ void add_eval(CLI::App& parent) {
   add_run_flags(*app, *f);
   app->callback([f] {
     const auto device = apply_common(f->common);
-    const auto run = load_run(resolve_run_dir(f->run, f->runs_dir), f->checkpoint, device);
+    const auto run = load_run(run_folder(f->run, f->runs_dir), f->checkpoint, device);
     const auto eval = evaluate_run(run, f->data, device);
     std::cout << "Run " << run.dir.string() << ", " << run.config.model << " model, checkpoint "
               << run.checkpoint.filename().string() << " (step " << run.step << ")\n"
@@ -175,7 +175,7 @@ void add_predict(CLI::App& parent) {
   app->callback([f] {
     if (f->index < 0 && f->image.empty()) throw UserError("mnist predict: give --index I or --image FILE");
     const auto device = apply_common(f->common);
-    const auto run = load_run(resolve_run_dir(f->run, f->runs_dir), f->checkpoint, device);
+    const auto run = load_run(run_folder(f->run, f->runs_dir), f->checkpoint, device);
     torch::Tensor pixels;
     std::string truth;
     if (f->index >= 0) {

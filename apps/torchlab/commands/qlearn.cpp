@@ -69,7 +69,7 @@ fs::path checkpoint_of(const UseFlags& f, const char* what) {
   check_env(f.env);
   if (f.run.empty() && f.checkpoint.empty())
     throw UserError(std::string(what) + ": give --run NAME or --checkpoint FILE");
-  return f.checkpoint.empty() ? qlearn_checkpoint_of_run(run_path(f.run, f.runs_dir)) : fs::path(f.checkpoint);
+  return f.checkpoint.empty() ? qlearn_checkpoint_of_run(run_folder(f.run, f.runs_dir)) : fs::path(f.checkpoint);
 }
 
 void add_source_flags(CLI::App* app, UseFlags& f) {

@@ -184,7 +184,8 @@ DqnConfig dqn_config_of(const Checkpoint& ckpt, const std::string& source, const
   const std::string kind = ckpt.meta.value("kind", std::string("?"));
   if (kind != "dqn" || !ckpt.meta.contains("dqn"))
     throw UserError(source + " is a \"" + kind + "\" checkpoint, not a DQN one (train one with torchlab dqn train)");
-  DqnConfig config = DqnConfig::from_json(json_object(json_object(ckpt.meta, "dqn", source), "config", source + " dqn"));
+  DqnConfig config =
+      DqnConfig::from_json(json_object(json_object(ckpt.meta, "dqn", source), "config", source + " dqn"));
   if (!env.empty() && config.env != env)
     throw UserError(source + " holds a DQN agent for " + config.env + ", not " + env);
   return config;

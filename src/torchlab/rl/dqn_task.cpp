@@ -114,12 +114,6 @@ std::string sample_game(DqnAgent& agent) {
 
 }  // namespace
 
-fs::path run_path(const std::string& run, const fs::path& runs_dir) {
-  if (run.empty()) throw UserError("--run: give the name of a run (a folder in " + runs_dir.string() + ")");
-  if (run.find('/') != std::string::npos) return run;
-  return runs_dir / run;
-}
-
 DqnTrainOutcome train_dqn(const DqnTrainRequest& request) {
   const auto start = Clock::now();
   auto print = request.print ? request.print : [](const std::string& s) { Console::get().out(s); };
@@ -221,7 +215,8 @@ DqnTrainOutcome train_dqn(const DqnTrainRequest& request) {
     agent.load_extra(ckpt);
     agent.rebind();  // the Learner replaced the optimizer's state tensors
     trainer->load_state(ckpt);
-    last_loss = json_field_or<double>(json_object(ckpt.meta, "dqn", "checkpoint metadata"), "last_loss", 0.0, "dqn metadata");
+    last_loss =
+        json_field_or<double>(json_object(ckpt.meta, "dqn", "checkpoint metadata"), "last_loss", 0.0, "dqn metadata");
   };
   if (!request.resume.empty() && !learner.resume())
     print("note: " + run->dir().string() + " has no checkpoint yet; starting it from the beginning\n");

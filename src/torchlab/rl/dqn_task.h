@@ -57,8 +57,6 @@ std::filesystem::path dqn_checkpoint_of_run(const std::filesystem::path& run_dir
 // Loads a DQN checkpoint for inference; another kind, or `env` (when given) not matching, is a UserError.
 LoadedDqn load_dqn(const std::filesystem::path& checkpoint, const torch::Device& device, const std::string& env = "");
 
-// `run` is a name under runs_dir or a path.
-std::filesystem::path run_path(const std::string& run, const std::filesystem::path& runs_dir);
 
 // One line per side: "as X: wins 995 (99.5%) · draws 5 (0.5%) · losses 0 (0.0%)".
 std::string format_eval(const TicTacToeEval& eval, const std::string& sides);

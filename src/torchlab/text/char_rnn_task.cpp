@@ -50,12 +50,6 @@ std::string epoch_line(int64_t epoch, double train_loss, double valid_loss) {
   return buf;
 }
 
-fs::path resolve_run_dir(const std::string& run, const fs::path& runs_dir) {
-  if (run.empty()) throw UserError("--run: give the name of a run (a folder in " + runs_dir.string() + ")");
-  if (run.find('/') != std::string::npos) return run;
-  return runs_dir / run;
-}
-
 TrainOutcome train_char_rnn(const TrainRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   auto print = request.print ? request.print : [](const std::string& s) { Console::get().out(s); };

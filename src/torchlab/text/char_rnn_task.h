@@ -67,8 +67,6 @@ std::filesystem::path find_default_corpus();
 
 // A run directory's newest checkpoint (UserError when it has none).
 std::filesystem::path latest_checkpoint(const std::filesystem::path& run_dir);
-// `run` is a name under runs_dir or a path.
-std::filesystem::path resolve_run_dir(const std::string& run, const std::filesystem::path& runs_dir);
 // Loads a char-rnn checkpoint; a checkpoint of another kind is a UserError saying what it is.
 LoadedCharRnn load_char_rnn(const std::filesystem::path& checkpoint, const torch::Device& device);
 

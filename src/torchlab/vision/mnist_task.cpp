@@ -54,12 +54,6 @@ MnistConfig merge_resumed(const train::RunDir& run, const TrainRequest& request)
 
 fs::path dataset_dir(const std::string& data) { return data.empty() ? fs::path(kDefaultMnistDir) : fs::path(data); }
 
-fs::path resolve_run_dir(const std::string& run, const fs::path& runs_dir) {
-  if (run.empty()) throw UserError("--run: give the name of a run (a folder in " + runs_dir.string() + ")");
-  if (run.find('/') != std::string::npos) return run;
-  return runs_dir / run;
-}
-
 TrainOutcome train_mnist(const TrainRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   MnistConfig config = request.config;
@@ -78,7 +72,7 @@ TrainOutcome train_mnist(const TrainRequest& request) {
   if (!(config.lr > 0)) throw UserError("--lr " + std::to_string(config.lr) + ": must be positive");
   if (config.patience < 0)
     throw UserError("--patience " + std::to_string(config.patience) + ": must be 0 (off) or more");
-  schedule_factor(config.schedule, 0, 1);                      // checks the name
+  schedule_factor(config.schedule, 0, 1);  // checks the name
   seed_everything(config.seed);  // the run is its config: a program that drew random numbers before gets the same run
   auto model = make_classifier(config.model, request.device);  // checks --model before the data is read
   if (!request.init_from.empty()) {

@@ -56,8 +56,7 @@ struct LoadedRun {
   int64_t epoch = 0;
 };
 
-// `run` is a name under runs_dir or a path to a run directory; `which` is "last" or "best".
-std::filesystem::path resolve_run_dir(const std::string& run, const std::filesystem::path& runs_dir);
+// `which` is "last" or "best".
 LoadedRun load_run(const std::filesystem::path& run_dir, const std::string& which, const torch::Device& device);
 
 // Evaluates a loaded run on the test split of `data` (its own dataset folder when empty) and appends an "eval" row

@@ -13,8 +13,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
-    const auto st =
-        torchlab::interop::decode_safetensors(std::string(reinterpret_cast<const char*>(data), size), "fuzz.safetensors");
+    const auto st = torchlab::interop::decode_safetensors(std::string(reinterpret_cast<const char*>(data), size),
+                                                          "fuzz.safetensors");
     for (const auto& [name, tensor] : st.tensors) {
       if (tensor.numel() > 0) (void)tensor.to(torch::kDouble).sum().item<double>();
     }

@@ -3,12 +3,11 @@
 // own zip and pickle readers are not instrumented and are not ours to fix, so the harness stops at that boundary.
 // fuzz-sources: interop/torchscript_archive.cpp
 // fuzz-max-len: 65536
-#include "torchlab/interop/torchscript_archive.h"
-
 #include <cstdint>
 #include <string_view>
 
 #include "torchlab/core/error.h"
+#include "torchlab/interop/torchscript_archive.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
