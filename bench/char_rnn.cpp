@@ -19,6 +19,7 @@
 #include "torchlab/text/sampler.h"
 #include "torchlab/text/windows.h"
 #include "torchlab/train/cuda_graph_step.h"
+#include "torchlab/train/optimize.h"
 
 namespace {
 

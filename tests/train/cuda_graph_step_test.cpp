@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "torchlab/train/optimize.h"
+
 namespace {
 
 using torchlab::train::Batch;

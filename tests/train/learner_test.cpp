@@ -312,3 +312,79 @@ TEST(Learner, SigintWritesACheckpointAndExits130) {
   ASSERT_TRUE(learner.resume());
   EXPECT_GT(learner.progress().step, 0);
 }
+
+namespace {
+
+// A module of the user's own, not one of torchlab's.
+struct Affine : torch::nn::Module {
+  torch::Tensor w = register_parameter("w", torch::zeros({4, 1}));
+  torch::Tensor b = register_parameter("b", torch::zeros({1}));
+  torch::Tensor forward(const torch::Tensor& x) { return x.matmul(w) + b; }
+};
+
+// Records the events it sees, in order.
+struct Recorder : Observer {
+  std::vector<std::string> events;
+  int64_t steps = 0;
+  void on_fit_start(const FitStart& e) override { events.push_back("start@" + std::to_string(e.first_step)); }
+  void on_step(const StepEvent&) override { ++steps; }
+  void on_log(const LogEvent& e) override { events.push_back("log@" + std::to_string(e.step)); }
+  void on_validation(const ValidationEvent& e) override { events.push_back("valid@" + std::to_string(e.step)); }
+  void on_epoch_end(const EpochEnd& e) override { events.push_back("epoch" + std::to_string(e.epoch)); }
+  void on_finish(const FinishEvent& e) override { events.push_back("finish@" + std::to_string(e.step)); }
+};
+
+std::vector<torch::Tensor> train_affine(std::optional<std::filesystem::path> root, Recorder* recorder) {
+  torch::manual_seed(5);
+  auto net = std::make_shared<Affine>();
+  auto sgd = std::make_shared<torch::optim::SGD>(net->parameters(), torch::optim::SGDOptions(0.05));
+  auto options = quiet_options(2);
+  options.log_every_steps = 6;
+  std::unique_ptr<Learner> learner;
+  if (root)
+    learner = std::make_unique<Learner>(RunDir::create(*root, "affine", "", false, {}), net, sgd, options);
+  else
+    learner = std::make_unique<Learner>(net, sgd, options);
+  learner->train_step = [net](const Batch& b) {
+    StepResult r;
+    r.loss = torch::mse_loss(net->forward(b[0]), b[1]);
+    return r;
+  };
+  learner->valid_step = learner->train_step;
+  if (recorder) learner->add_observer(std::shared_ptr<Observer>(recorder, [](Observer*) {}));
+  toy::Source data(120, 10, 3), valid(40, 10, 4);
+  learner->fit(data, &valid);
+  std::vector<torch::Tensor> out;
+  for (auto& p : net->parameters()) out.push_back(p.detach().clone());
+  return out;
+}
+
+}  // namespace
+
+TEST(Learner, TrainsAUserModuleInMemoryLikeOnDisk) {
+  TempDir dir;
+  const auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());
+  Recorder recorder;
+  const auto in_memory = train_affine(std::nullopt, &recorder);
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path())) << "a Learner without a run directory wrote files";
+  std::filesystem::current_path(cwd);
+  const auto on_disk = train_affine(dir.path(), nullptr);
+  ASSERT_EQ(in_memory.size(), 2u);
+  for (size_t i = 0; i < in_memory.size(); ++i) EXPECT_TRUE(torch::equal(in_memory[i], on_disk[i]));
+  // 12 steps an epoch, logs every 6, validation at each epoch end, all in the order the loop emits them.
+  EXPECT_EQ(recorder.steps, 24);
+  const std::vector<std::string> expected = {"start@0", "log@6",  "log@12",   "valid@12", "epoch1",
+                                             "log@18",  "log@24", "valid@24", "epoch2",   "finish@24"};
+  EXPECT_EQ(recorder.events, expected);
+  EXPECT_GT(in_memory[0].abs().sum().item<double>(), 0.5);  // it learned: y = x . (1, -2, 0.5, 3)
+}
+
+TEST(Learner, InMemoryHasNoRunToResumeOrShow) {
+  auto net = std::make_shared<Affine>();
+  Learner learner(net, std::make_shared<torch::optim::SGD>(net->parameters(), torch::optim::SGDOptions(0.1)),
+                  quiet_options(1));
+  EXPECT_FALSE(learner.has_run());
+  EXPECT_THROW(learner.run(), std::logic_error);
+  EXPECT_THROW(learner.resume(), std::logic_error);
+}

@@ -254,6 +254,12 @@ bool CudaGraphStep::captured() const {
 
 const std::string& CudaGraphStep::failure() const { return impl_->failure; }
 
+std::string CudaGraphStep::take_note() {
+  if (noted_ || impl_->failure.empty()) return {};
+  noted_ = true;
+  return "note: CUDA graph capture failed (" + impl_->failure + "); steps stay eager";
+}
+
 StepResult CudaGraphStep::step(const Batch& batch) {
   auto& m = *impl_;
 #if TORCHLAB_CUDA_GRAPHS

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "torchlab/train/learner.h"
+#include "torchlab/train/step.h"
 
 namespace torchlab::train {
 
@@ -25,7 +25,7 @@ struct CudaGraphStepOptions {
   int warmup_steps = 2;  // eager steps first: cuDNN/cuBLAS set up and the Adam state exists before capture
 };
 
-class CudaGraphStep {
+class CudaGraphStep : public StepStrategy {
  public:
   using Forward = std::function<StepResult(const Batch&)>;
   using EagerOptimize = std::function<void(const torch::Tensor& loss)>;
@@ -40,7 +40,9 @@ class CudaGraphStep {
   CudaGraphStep& operator=(const CudaGraphStep&) = delete;
 
   // One optimizer step. The returned loss is a device scalar the next replay overwrites: read it before then.
-  StepResult step(const Batch& batch);
+  StepResult step(const Batch& batch) override;
+  // Once, after a capture failed: the note that steps stay eager.
+  std::string take_note() override;
 
   bool captured() const;
   const std::string& failure() const;  // why capture failed (then every step is eager); empty otherwise
@@ -48,6 +50,7 @@ class CudaGraphStep {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  bool noted_ = false;
 };
 
 }  // namespace torchlab::train

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "torchlab/train/observer.h"
 #include "torchlab/train/run_dir.h"
 
 namespace torchlab::train {
@@ -13,6 +14,16 @@ namespace torchlab::train {
 // metrics.jsonl row that has the metric), the config as a table, the final metrics, and the samples/ outputs
 // (text, tables, images). Written atomically.
 void write_report(const RunDir& run);
+
+// The observer that writes the report when a fit finishes.
+class ReportWriter : public Observer {
+ public:
+  explicit ReportWriter(const RunDir& run) : run_(run) {}
+  void on_finish(const FinishEvent&) override { write_report(run_); }
+
+ private:
+  const RunDir& run_;
+};
 
 // The page write_report writes, from parts already read: the run's name, config.json, the metrics.jsonl rows and
 // the samples folder (which may be missing). A malformed samples file or a row without a numeric "step" is a
