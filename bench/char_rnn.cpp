@@ -23,21 +23,12 @@
 
 namespace {
 
-std::filesystem::path corpus_path() {
-  if (const char* p = std::getenv("TORCHLAB_CHAR_RNN_TEXT")) return p;
-  for (const auto& p :
-       {std::filesystem::path("data/moby-dick.txt"),
-        std::filesystem::canonical("/proc/self/exe").parent_path().parent_path() / "data/moby-dick.txt"})
-    if (std::filesystem::exists(p)) return p;
-  throw std::runtime_error("data/moby-dick.txt not found (run scripts/setup.sh, or set TORCHLAB_CHAR_RNN_TEXT)");
-}
-
 bench::Result tch_preset(int cuda, const std::string& precision) {
   using namespace torchlab::text;
   const int64_t seq = 180, batch = 256;
   torch::manual_seed(42);
   const auto device = cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-  auto corpus = load_corpus(corpus_path(), VocabKind::Bytes, seq);
+  auto corpus = load_corpus(bench::moby_dick(), VocabKind::Bytes, seq);
   ModelOptions mo;
   mo.vocab = corpus.vocab.size();
   mo.hidden = 256;
@@ -79,7 +70,7 @@ bench::Result tch_preset(int cuda, const std::string& precision) {
 bench::Result default_preset_sample(int64_t sequences) {
   using namespace torchlab::text;
   torch::manual_seed(42);
-  const auto vocab = Vocab::build(torchlab::read_file(corpus_path()), VocabKind::Chars);
+  const auto vocab = Vocab::build(torchlab::read_file(bench::moby_dick()), VocabKind::Chars);
   auto config = preset_config("default");
   config.model.vocab = vocab.size();
   CharRnn model(config.model);

@@ -32,14 +32,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-fs::path corpus_path() {
-  if (const char* p = std::getenv("TORCHLAB_CHAR_RNN_TEXT")) return p;
-  for (const auto& p : {fs::path("data/moby-dick.txt"),
-                        fs::canonical("/proc/self/exe").parent_path().parent_path() / "data/moby-dick.txt"})
-    if (fs::exists(p)) return p;
-  throw std::runtime_error("data/moby-dick.txt not found (run scripts/setup.sh, or set TORCHLAB_CHAR_RNN_TEXT)");
-}
-
 // One rank: times the data-parallel step; rank 0 writes {chars_per_s, bytes, sync_ms, backend} to `out`.
 void worker(bool cuda, const fs::path& out) {
   using namespace torchlab;
@@ -48,7 +40,7 @@ void worker(bool cuda, const fs::path& out) {
   // NCCL needs one GPU per rank.
   const auto device = cuda ? torch::Device(torch::kCUDA, context.local_rank()) : torch::Device(torch::kCPU);
   torch::manual_seed(42);
-  auto corpus = text::load_corpus(corpus_path(), text::VocabKind::Bytes, seq);
+  auto corpus = text::load_corpus(bench::moby_dick(), text::VocabKind::Bytes, seq);
   text::ModelOptions mo;
   mo.vocab = corpus.vocab.size();
   mo.hidden = 256;

@@ -9,9 +9,9 @@
 #include <string>
 
 #include "harness.h"
+#include "torchlab/train/fused_adam.h"
 #include "torchlab/vision/batches.h"
 #include "torchlab/vision/classify_step.h"
-#include "torchlab/vision/fused_adam.h"
 #include "torchlab/vision/mnist.h"
 #include "torchlab/vision/models.h"
 
@@ -33,7 +33,7 @@ bench::Register conv_train("fmnist/conv_train_images", [](int cuda) {
   MnistBatches batches(train, options);
   auto model = make_classifier("conv", device);
   model->train();
-  FusedAdam adam(model->parameters(), torch::optim::AdamOptions(1e-3));
+  torchlab::train::FusedAdam adam(model->parameters(), torch::optim::AdamOptions(1e-3));
   int64_t next = 0;
   auto run = [&] {
     for (int64_t s = 0; s < kStepsPerRun; ++s) {

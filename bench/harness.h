@@ -10,10 +10,10 @@
 namespace bench {
 
 struct Result {
-  double value;         // the median over repeats
-  std::string unit;     // "us", "options/s", "chars/s", ...
+  double value;      // the median over repeats
+  std::string unit;  // "us", "options/s", "chars/s", ...
   bool higher_is_better;
-  std::string note;     // free text: sizes, repeats
+  std::string note;  // free text: sizes, repeats
 };
 
 struct Workload {
@@ -24,10 +24,15 @@ struct Workload {
 std::vector<Workload>& workloads();
 
 struct Register {
-  Register(std::string name, std::function<Result(int)> run) { workloads().push_back({std::move(name), std::move(run)}); }
+  Register(std::string name, std::function<Result(int)> run) {
+    workloads().push_back({std::move(name), std::move(run)});
+  }
 };
 
 double median(std::vector<double> v);
+
+// The char-rnn text (text::find_default_corpus); a clear error when it is missing.
+std::string moby_dick();
 
 // Runs fn `repeats` times after `warmup` runs; returns the seconds of each timed run.
 std::vector<double> time_runs(const std::function<void()>& fn, int repeats, int warmup = 1);

@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "harness.h"
 #include "torchlab/core/cpu_allocator.h"
+#include "torchlab/text/char_rnn_task.h"
 
 namespace bench {
 
@@ -21,6 +24,13 @@ double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const size_t n = v.size();
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+std::string moby_dick() {
+  const auto path = torchlab::text::find_default_corpus();
+  if (!std::filesystem::exists(path))
+    throw std::runtime_error(path.string() + " not found (run scripts/setup.sh, or set TORCHLAB_CHAR_RNN_TEXT)");
+  return path.string();
 }
 
 std::vector<double> time_runs(const std::function<void()>& fn, int repeats, int warmup) {

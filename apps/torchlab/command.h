@@ -17,8 +17,9 @@ struct Common {
   int threads = 0;
 };
 void add_common(CLI::App& app, Common& common);
-// Applies --threads and --seed, resolves --device (a UserError when it cannot be had).
-torch::Device apply_common(const Common& common);
+// Applies --threads and --seed, resolves --device (a UserError when it cannot be had). "auto" keeps a workload
+// whose step is smaller than kCudaMinFlopsPerStep on the CPU (core/device.h); unknown size = big.
+torch::Device apply_common(const Common& common, double flops_per_step = 1e300);
 // The folder of --run NAME: runs_dir/NAME, or NAME itself when it is a path (holds a '/').
 std::filesystem::path run_folder(const std::string& run, const std::filesystem::path& runs_dir);
 

@@ -41,10 +41,10 @@ std::filesystem::path run_folder(const std::string& run, const std::filesystem::
   return runs_dir / run;
 }
 
-torch::Device apply_common(const Common& common) {
+torch::Device apply_common(const Common& common, double flops_per_step) {
   set_threads(common.threads);
   seed_everything(common.seed);
-  return resolve_device(common.device);
+  return resolve_device(common.device, flops_per_step);
 }
 
 }  // namespace torchlab::cli

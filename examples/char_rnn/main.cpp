@@ -11,7 +11,7 @@
 #include "torchlab/text/model.h"
 #include "torchlab/text/sampler.h"
 #include "torchlab/text/windows.h"
-#include "torchlab/train/learner.h"
+#include "torchlab/train/optimize.h"
 
 using namespace torchlab;
 

@@ -3,7 +3,8 @@
 #   tests/fuzz/run.sh BUILD_DIR SECONDS [RUNS] [TARGET...]
 # SECONDS: time per target (-max_total_time); RUNS (optional, non-empty): also stop after RUNS executions.
 # New inputs go to a temporary corpus per run, so tests/fuzz/corpus/ stays as committed; a crashing input is kept
-# in BUILD_DIR/fuzz-artifacts/<target>/.
+# in BUILD_DIR/fuzz-artifacts/<target>/. FUZZ_TIMEOUT (seconds, default 25) is the limit for one input: raise it for a
+# campaign at low priority on a busy machine, where a starved process can stall on one input for long.
 set -uo pipefail
 build=${1:?build dir}
 seconds=${2:-30}
@@ -34,7 +35,7 @@ for t in "${targets[@]}"; do
   limit=(-max_total_time="$seconds")
   [ -n "$runs" ] && limit+=(-runs="$runs")
   echo "== fuzz_$t ($seconds s${runs:+ or $runs runs}, max_len ${max_len:-default})"
-  "$bin" "${limit[@]}" ${max_len:+-max_len=$max_len} -rss_limit_mb=4096 -timeout=25 -print_final_stats=1 \
+  "$bin" "${limit[@]}" ${max_len:+-max_len=$max_len} -rss_limit_mb=4096 -timeout="${FUZZ_TIMEOUT:-25}" -print_final_stats=1 \
     -artifact_prefix="$build/fuzz-artifacts/$t/" "$work/$t" "$here/corpus/$t" >"$work/$t.log" 2>&1
   rc=$?
   tail -n 25 "$work/$t.log" | grep -E "ERROR|SUMMARY|Test unit written|==[0-9]+==" | head -n 8

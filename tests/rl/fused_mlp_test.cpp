@@ -8,6 +8,7 @@
 #include "torchlab/rl/dqn_agent.h"
 #include "torchlab/rl/mlp.h"
 #include "torchlab/train/ema.h"
+#include "torchlab/train/fused_adam.h"
 
 using namespace torchlab::rl;
 
@@ -125,10 +126,11 @@ TEST(FusedMlp, AdamWithWeightDecayMatchesTorch) {
   Mlp a(std::vector<int64_t>{4, 16, 2});
   Mlp b = clone_of(a);
   auto opt_a = torch::optim::Adam(a->parameters(), torch::optim::AdamOptions(0.01).weight_decay(0.1));
-  auto opt_b = torch::optim::Adam(b->parameters(), torch::optim::AdamOptions(0.01).weight_decay(0.1));
+  auto opt_b = torchlab::train::FusedAdam(b->parameters(), torch::optim::AdamOptions(0.01).weight_decay(0.1));
   FusedMlp fb(*b);
-  FusedAdam adam;
-  adam.bind(opt_b, fb);
+  std::vector<float*> grads;
+  for (auto& p : fb.params()) grads.push_back(p.grad);
+  opt_b.bind_gradients(grads);
   for (int step = 0; step < 4; ++step) {
     auto x = torch::randn({20, 4});
     auto dq = torch::randn({20, 2});
@@ -139,7 +141,7 @@ TEST(FusedMlp, AdamWithWeightDecayMatchesTorch) {
     for (int c = 0; c < 20; ++c)
       for (int k = 0; k < 2; ++k) fb.output_grad()[k * fb.columns() + c] = dq[c][k].item<float>();
     fb.backward();
-    adam.step();
+    opt_b.step_bound();
     EXPECT_LT(max_diff(a->parameters(), b->parameters()), 1e-6) << step;
   }
 }

@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "torchlab/core/error.h"
+#include "torchlab/train/fused_adam.h"
 #include "torchlab/vision/classify_step.h"
 #include "torchlab/vision/fast_ops.h"
-#include "torchlab/vision/fused_adam.h"
 #include "torchlab/vision/mnist.h"
 #include "vision/synthetic.h"
 
@@ -72,7 +72,7 @@ TEST(Models, OverfitAFewHundredExamples) {
   const train::Batch batch = {to_model_input(images), labels, torch::arange(300)};
   for (const std::string kind : {"mlp", "linear"}) {
     auto model = make_classifier(kind);
-    FusedAdam adam(model->parameters(), torch::optim::AdamOptions(kind == "mlp" ? 3e-3 : 1e-2));
+    torchlab::train::FusedAdam adam(model->parameters(), torch::optim::AdamOptions(kind == "mlp" ? 3e-3 : 1e-2));
     double accuracy = 0;
     for (int step = 0; step < 300 && accuracy < 1.0; ++step) {
       auto r = classify_step(*model, batch);
@@ -93,7 +93,7 @@ TEST(Models, ConvNetLearnsTheSyntheticSet) {
       torch::from_blob(const_cast<uint8_t*>(data.labels.data()), {256}, torch::kUInt8).to(torch::kInt64);
   const train::Batch batch = {to_model_input(images), labels, torch::arange(256)};
   auto model = make_classifier("conv");
-  FusedAdam adam(model->parameters(), torch::optim::AdamOptions(1e-3));
+  torchlab::train::FusedAdam adam(model->parameters(), torch::optim::AdamOptions(1e-3));
   double first = 0, last = 0;
   for (int step = 0; step < 15; ++step) {
     auto r = classify_step(*model, batch);

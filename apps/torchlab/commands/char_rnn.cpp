@@ -99,7 +99,6 @@ void add_train(CLI::App& parent) {
       ->capture_default_str();
   add_common(*app, f->common);
   app->callback([f, app] {
-    const auto device = apply_common(f->common);
     TrainRequest r;
     r.cuda_graph = f->cuda_graph == "on";
     r.config = preset_config(f->preset);
@@ -125,7 +124,7 @@ void add_train(CLI::App& parent) {
     }
     r.overwrite = f->overwrite;
     r.init_from = f->init_from;
-    r.device = device;
+    r.device = apply_common(f->common, training_step_flops(r.config));
     r.quiet = f->quiet;
     r.max_steps = f->max_steps;
     r.checkpoint_every_steps = f->checkpoint_every;

@@ -103,7 +103,6 @@ void add_train(CLI::App& parent) {
   app->add_flag("--quiet", f->quiet, "no dashboard");
   add_common(*app, f->common);
   app->callback([f, app] {
-    const auto device = apply_common(f->common);
     DqnTrainRequest r;
     auto merged = DqnConfig::defaults(f->env, f->preset).to_json();
     const auto given = f->c.to_json();
@@ -127,7 +126,7 @@ void add_train(CLI::App& parent) {
     }
     r.overwrite = f->overwrite;
     r.init_from = f->init_from;
-    r.device = device;
+    r.device = apply_common(f->common, r.config.step_flops());
     r.quiet = f->quiet;
     r.max_steps = f->max_steps;
     const auto o = train_dqn(r);
@@ -179,7 +178,7 @@ void add_eval(CLI::App& parent) {
       ->check(CLI::PositiveNumber);
   add_common(*app, f->common);
   app->callback([f] {
-    const auto device = apply_common(f->common);
+    const auto device = apply_common(f->common, 0);  // one board at a time: the CPU's
     auto loaded = load_dqn(checkpoint_of(*f, "dqn eval"), device);
     auto& agent = *loaded.agent;
     if (agent.config().env == "cartpole") {
@@ -214,7 +213,7 @@ void add_play(CLI::App& parent) {
       ->capture_default_str();
   add_common(*app, f->common);
   app->callback([f] {
-    const auto device = apply_common(f->common);
+    const auto device = apply_common(f->common, 0);  // one board at a time: the CPU's
     auto loaded = load_dqn(checkpoint_of(*f, "dqn play"), device);
     auto& agent = *loaded.agent;
     if (agent.config().env != "tictactoe")

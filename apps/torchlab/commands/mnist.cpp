@@ -89,7 +89,7 @@ void add_train(CLI::App& parent) {
   app->add_flag("--quiet", f->quiet, "no dashboard");
   add_common(*app, f->common);
   app->callback([f, app] {
-    const auto device = apply_common(f->common);
+    const auto device = apply_common(f->common, training_step_flops(f->config.model, f->config.batch_size));
     // The linear and MLP nets' ops are too small to gain from threads, and on a busy machine each parallel region
     // waits for a descheduled thread (20x slower measured): one thread unless --threads says otherwise.
     if (!app->count("--threads") && f->config.model != "conv") torch::set_num_threads(1);

@@ -53,6 +53,16 @@ torch::Device resolve_device(const std::string& spec) {
   throw UserError("--device " + spec + ": expected auto, cpu, cuda or cuda:N");
 }
 
+bool auto_picks_cuda(double flops_per_step, bool cuda_available) {
+  return cuda_available && flops_per_step >= kCudaMinFlopsPerStep;
+}
+
+torch::Device resolve_device(const std::string& spec, double flops_per_step) {
+  if (spec == "auto" && !auto_picks_cuda(flops_per_step, torch::cuda::is_available()))
+    return torch::Device(torch::kCPU);
+  return resolve_device(spec);
+}
+
 void seed_everything(uint64_t seed) {
   torch::manual_seed(seed);
   if (torch::cuda::is_available()) torch::cuda::manual_seed_all(seed);

@@ -10,6 +10,7 @@
 #include "torchlab/core/gzip.h"
 #include "torchlab/interop/safetensors.h"
 #include "torchlab/train/png_encode.h"
+#include "torchlab/train/svg_chart.h"
 
 namespace torchlab::interop {
 namespace {
@@ -38,29 +39,6 @@ std::string script_safe(std::string text) {
   return text;
 }
 
-std::string html_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 fs::path web_assets_dir() {
@@ -85,8 +63,8 @@ std::string web_page(const Safetensors& model, const std::string& title, const s
   const std::string blob = train::base64_encode(gzip_bytes(encode_safetensors(model)));
   const std::string page = read_asset(assets / "page.html");
   const std::pair<std::string, std::string> fills[] = {
-      {"@TITLE@", html_escape(title)},
-      {"@SUBTITLE@", html_escape(subtitle)},
+      {"@TITLE@", train::html_escape(title)},
+      {"@SUBTITLE@", train::html_escape(subtitle)},
       {"@MODEL@", blob},
       {"@WASM_GLUE@", script_safe(read_asset(assets / "torchlab_wasm.js"))},
       {"@APP@", script_safe(read_asset(assets / "app.js"))}};

@@ -18,9 +18,11 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #define TORCHLAB_AVX2 __attribute__((target("avx2")))
+#define TORCHLAB_AVX2_FMA __attribute__((target("avx2,fma")))  // only for explicit std::fma (Adam's libtorch order)
 #define TORCHLAB_HAVE_AVX2_DISPATCH 1
 #else
 #define TORCHLAB_AVX2
+#define TORCHLAB_AVX2_FMA
 #define TORCHLAB_HAVE_AVX2_DISPATCH 0
 #endif
 
@@ -35,6 +37,16 @@ namespace torchlab::kernels {
 inline bool cpu_has_avx2() {
 #if TORCHLAB_HAVE_AVX2_DISPATCH
   static const bool yes = __builtin_cpu_supports("avx2");
+  return yes;
+#else
+  return false;
+#endif
+}
+
+// Whether the AVX2 + FMA instantiations may run (checked once).
+inline bool cpu_has_avx2_fma() {
+#if TORCHLAB_HAVE_AVX2_DISPATCH
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   return yes;
 #else
   return false;

@@ -38,20 +38,33 @@ DqnAgent::DqnAgent(const DqnConfig& config, torch::Device device)
     for (size_t k = 0; k < t.size(); ++k) t[k].copy_(o[k]);
   }
   for (auto& p : target_->parameters()) p.set_requires_grad(false);
-  optimizer_ = std::make_shared<torch::optim::Adam>(online_->parameters(), torch::optim::AdamOptions(config_.lr));
   const bool can_fuse = device_.is_cpu();
   if (config_.fused == "on" && !can_fuse)
     throw UserError("--fused on needs the CPU; use --fused auto or off with --device " + device_.str());
   fused_ = config_.fused == "on" || (config_.fused == "auto" && can_fuse);
+  const torch::optim::AdamOptions adam(config_.lr);
   if (fused_) {
+    auto fused = std::make_shared<train::FusedAdam>(online_->parameters(), adam);
+    fused_adam_ = fused.get();
+    optimizer_ = fused;
     online_f_ = FusedMlp(*online_);
     target_f_ = FusedMlp(*target_);
-    adam_.bind(*optimizer_, online_f_);
+    rebind();
+  } else {
+    optimizer_ = std::make_shared<torch::optim::Adam>(online_->parameters(), adam);
   }
 }
 
 void DqnAgent::rebind() {
-  if (fused_) adam_.bind(*optimizer_, online_f_);
+  if (!fused_) return;
+  std::vector<float*> grads;
+  const auto params = online_->parameters();
+  for (size_t k = 0; k < online_f_.params().size(); ++k) {
+    if (k >= params.size() || params[k].data_ptr<float>() != online_f_.params()[k].data)
+      throw std::logic_error("DqnAgent: the fused network does not share the online network's parameters");
+    grads.push_back(online_f_.params()[k].grad);
+  }
+  fused_adam_->bind_gradients(grads);
 }
 
 void DqnAgent::q_values(const float* obs, int n, float* out) {
@@ -118,7 +131,7 @@ double DqnAgent::learn(const float* obs, const int* actions, const float* target
       }
     }
     online_f_.backward();
-    adam_.step();
+    fused_adam_->step_bound();
     loss /= n;
   } else {
     auto x = torch::from_blob(const_cast<float*>(obs), {n, obs_size_}).to(device_);

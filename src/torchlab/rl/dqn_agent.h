@@ -11,6 +11,7 @@
 #include "torchlab/rl/dqn_config.h"
 #include "torchlab/rl/fused_mlp.h"
 #include "torchlab/rl/mlp.h"
+#include "torchlab/train/fused_adam.h"
 
 namespace torchlab::rl {
 
@@ -66,7 +67,7 @@ class DqnAgent {
   std::shared_ptr<torch::optim::Adam> optimizer_;
   bool fused_ = false;
   FusedMlp online_f_, target_f_;
-  FusedAdam adam_;
+  train::FusedAdam* fused_adam_ = nullptr;  // optimizer_ itself when fused_
   int64_t updates_ = 0;
   std::vector<float> scratch_;
 };

@@ -146,6 +146,15 @@ void DqnConfig::validate() const {
   if (fused != "auto" && fused != "on" && fused != "off") fail("fused", fused + " is not auto, on or off");
 }
 
+double DqnConfig::step_flops() const {
+  const auto sizes = layer_sizes();
+  double params = 0;
+  for (size_t i = 0; i + 1 < sizes.size(); ++i)
+    params += static_cast<double>(sizes[i] + 1) * static_cast<double>(sizes[i + 1]);
+  // A move: one forward on one board; every train_every moves, an update of a batch.
+  return 2 * params + 6 * params * batch_size / std::max(1, train_every);
+}
+
 std::vector<MemoryPart> DqnConfig::training_memory() const {
   const auto sizes = layer_sizes();
   double params = 0, widths = 0;

@@ -49,6 +49,8 @@ struct DqnConfig {
   static DqnConfig from_json(const nlohmann::json& j);
   void validate() const;                     // UserError naming the flag
   std::vector<int64_t> layer_sizes() const;  // {obs, hidden..., actions}
+  // Arithmetic of one move (acting, and its share of an update), for the device rule (core/device.h).
+  double step_flops() const;
   // What training needs in memory: the replay buffer (twice while a checkpoint of it is encoded), the online and
   // target networks with gradients and Adam's moments, a batch's activations.
   std::vector<MemoryPart> training_memory() const;

@@ -181,17 +181,6 @@ TORCHLAB_SIMD void dense_row(const float* __restrict W, const float* __restrict 
   }
 }
 
-TORCHLAB_SIMD void adam_update(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v,
-                               int64_t n, float beta1, float beta2, float weight_decay, float step_size,
-                               float inv_sqrt_bc2, float eps) {
-  for (int64_t k = 0; k < n; ++k) {
-    const float grad = weight_decay != 0 ? g[k] + weight_decay * p[k] : g[k];
-    m[k] = m[k] * beta1 + (1 - beta1) * grad;
-    v[k] = v[k] * beta2 + (1 - beta2) * grad * grad;
-    p[k] -= step_size * m[k] / (std::sqrt(v[k]) * inv_sqrt_bc2 + eps);
-  }
-}
-
 // (1 - tau) t + tau o in the form torch's lerp_ uses (as train::ema_update does), so both paths agree.
 TORCHLAB_SIMD void ema_update(float* __restrict t, const float* __restrict o, int64_t n, float tau) {
   if (tau < 0.5f) {
@@ -309,57 +298,6 @@ void fused_copy(FusedMlp& target, const FusedMlp& online) {
   auto& t = target.params();
   const auto& o = online.params();
   for (size_t k = 0; k < t.size(); ++k) std::copy(o[k].data, o[k].data + o[k].numel, t[k].data);
-}
-
-void FusedAdam::bind(torch::optim::Adam& optimizer, FusedMlp& net) {
-  optimizer_ = &optimizer;
-  net_ = &net;
-  states_.clear();
-  m_.clear();
-  v_.clear();
-  auto& groups = optimizer.param_groups();
-  if (groups.size() != 1) throw UserError("the fused Adam step supports one parameter group");
-  auto& options = static_cast<torch::optim::AdamOptions&>(groups[0].options());
-  if (options.amsgrad()) throw UserError("the fused Adam step does not support amsgrad");
-  const auto& tensors = groups[0].params();
-  if (tensors.size() != net.params().size())
-    throw UserError("the optimizer and the fused network disagree on the number of parameters");
-  auto& state = optimizer.state();
-  for (size_t k = 0; k < tensors.size(); ++k) {
-    const auto& p = tensors[k];
-    if (p.data_ptr<float>() != net.params()[k].data)
-      throw UserError("the optimizer's parameters are not the fused network's (bind the optimizer of that module)");
-    const auto key = compat::optimizer_state_key(p);
-    auto it = state.find(key);
-    if (it == state.end()) {
-      auto fresh = std::make_unique<torch::optim::AdamParamState>();
-      fresh->step(0);
-      fresh->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Contiguous));
-      fresh->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Contiguous));
-      it = state.emplace(key, std::move(fresh)).first;
-    }
-    auto* s = static_cast<torch::optim::AdamParamState*>(it->second.get());
-    states_.push_back(s);
-    m_.push_back(float_data(s->exp_avg(), "exp_avg"));
-    v_.push_back(float_data(s->exp_avg_sq(), "exp_avg_sq"));
-  }
-}
-
-void FusedAdam::step() {
-  const auto& options = static_cast<const torch::optim::AdamOptions&>(optimizer_->param_groups()[0].options());
-  const double beta1 = std::get<0>(options.betas()), beta2 = std::get<1>(options.betas());
-  auto& params = net_->params();
-  for (size_t k = 0; k < params.size(); ++k) {
-    auto* s = states_[k];
-    s->step(s->step() + 1);
-    // Bias corrections in double, as torch::optim::Adam computes them.
-    const double bc1 = 1 - std::pow(beta1, static_cast<double>(s->step()));
-    const double bc2 = 1 - std::pow(beta2, static_cast<double>(s->step()));
-    adam_update(params[k].data, params[k].grad, m_[k], v_[k], params[k].numel, static_cast<float>(beta1),
-                static_cast<float>(beta2), static_cast<float>(options.weight_decay()),
-                static_cast<float>(options.lr() / bc1), static_cast<float>(1 / std::sqrt(bc2)),
-                static_cast<float>(options.eps()));
-  }
 }
 
 }  // namespace torchlab::rl

@@ -73,22 +73,4 @@ void fused_ema(FusedMlp& target, const FusedMlp& online, float tau);
 // target <- online.
 void fused_copy(FusedMlp& target, const FusedMlp& online);
 
-// torch::optim::Adam's update (same formula, float32) on a FusedMlp's gradients. The moments and step counts live in
-// the optimizer's own per-parameter state (created here where missing), so put_optimizer/load_optimizer save and
-// restore them; bind again after loading the optimizer. lr, betas, eps and weight decay are read from the
-// optimizer's first parameter group at every step (so learning-rate schedules apply). amsgrad is not supported.
-class FusedAdam {
- public:
-  FusedAdam() = default;
-  void bind(torch::optim::Adam& optimizer, FusedMlp& net);
-  bool bound() const { return optimizer_ != nullptr; }
-  void step();
-
- private:
-  torch::optim::Adam* optimizer_ = nullptr;
-  FusedMlp* net_ = nullptr;
-  std::vector<torch::optim::AdamParamState*> states_;
-  std::vector<float*> m_, v_;
-};
-
 }  // namespace torchlab::rl

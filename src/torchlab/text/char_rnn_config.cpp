@@ -120,11 +120,27 @@ void validate(const CharRnnConfig& c) {
   text::validate(m);
 }
 
+namespace {
+
+// weight_ih (the first layer reads one-hot characters: V inputs), weight_hh, two biases; then the head. An unknown
+// vocabulary (0: not read from the text yet) counts as the 256 of bytes.
+double parameter_count(const CharRnnConfig& c) {
+  const double H = static_cast<double>(c.model.hidden);
+  const double V = static_cast<double>(c.model.vocab > 0 ? c.model.vocab : 256);
+  const double L = static_cast<double>(c.model.layers), gates = c.model.cell == "gru" ? 3 : 4;
+  return gates * H * (V + H + 2) + (L - 1) * gates * H * (2 * H + 2) + V * (H + 1);
+}
+
+}  // namespace
+
+double training_step_flops(const CharRnnConfig& c) {
+  return 6 * parameter_count(c) * static_cast<double>(c.batch_size) * static_cast<double>(c.seq_len);
+}
+
 std::vector<MemoryPart> training_memory(const CharRnnConfig& c) {
   const double H = static_cast<double>(c.model.hidden), V = static_cast<double>(std::max<int64_t>(1, c.model.vocab));
   const double L = static_cast<double>(c.model.layers), gates = c.model.cell == "gru" ? 3 : 4;
-  // weight_ih (the first layer reads one-hot characters: V inputs), weight_hh, two biases; then the head.
-  const double params = gates * H * (V + H + 2) + (L - 1) * gates * H * (2 * H + 2) + V * (H + 1);
+  const double params = parameter_count(c);
   const double positions = static_cast<double>(c.batch_size) * static_cast<double>(c.seq_len);
   // Per position and layer: the gates, cell, hidden and their tanh kept for BPTT; per position: logits, softmax and
   // their gradient. Fewer than the real count, so a config that fits is never refused.

@@ -41,6 +41,8 @@ void validate(const CharRnnConfig& c);
 // What training needs in memory, from the config (model.vocab known): parameters, their gradients and Adam's two
 // moments, the checkpoint being encoded, and the activations a batch x seq_len step keeps for backward.
 std::vector<MemoryPart> training_memory(const CharRnnConfig& c);
+// Arithmetic of one training step (6 x parameters x characters), for the device rule (core/device.h).
+double training_step_flops(const CharRnnConfig& c);
 // Learning-rate multiplier at `step` of `total`.
 double lr_factor(const std::string& schedule, int64_t step, int64_t total);
 // Config keys that must match when a run is resumed (epochs and sampling may change).

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 
 #include "torchlab/core/checkpoint.h"
@@ -190,6 +191,7 @@ TrainOutcome train_char_rnn(const TrainRequest& request) {
 }
 
 fs::path find_default_corpus() {
+  if (const char* given = std::getenv("TORCHLAB_CHAR_RNN_TEXT"); given && *given) return given;
   std::error_code ec;
   if (fs::exists(kDefaultCorpus, ec)) return kDefaultCorpus;
   const auto exe = fs::read_symlink("/proc/self/exe", ec);

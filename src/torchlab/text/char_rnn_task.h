@@ -61,8 +61,9 @@ struct LoadedCharRnn {
   int64_t step = 0;
 };
 
-// data/moby-dick.txt from the current folder, else beside the program's build folder (build/../data); the plain
-// relative path when neither exists (the error then names it).
+// The text a char-rnn trains on when none is given: $TORCHLAB_CHAR_RNN_TEXT when set, else data/moby-dick.txt from
+// the current folder, else from a folder above the program's (build/../data); the plain relative path when none
+// exists (the error then names it). The CLI, the examples' tour and the benchmarks all look here.
 std::filesystem::path find_default_corpus();
 
 // A run directory's newest checkpoint (UserError when it has none).

@@ -9,12 +9,12 @@
 #include "torchlab/core/json_field.h"
 #include "torchlab/dist/data_parallel.h"
 #include "torchlab/interop/state_dict.h"
+#include "torchlab/train/fused_adam.h"
 #include "torchlab/train/learner.h"
 #include "torchlab/train/report.h"
 #include "torchlab/train/run_dir.h"
 #include "torchlab/vision/batches.h"
 #include "torchlab/vision/classify_step.h"
-#include "torchlab/vision/fused_adam.h"
 #include "torchlab/vision/mnist.h"
 #include "torchlab/vision/valid_split.h"
 
@@ -101,7 +101,8 @@ TrainOutcome train_mnist(const TrainRequest& request) {
     run = dist::create_run_dir(request.runs_dir, request.run, "mnist-" + config.model, request.overwrite,
                                config.to_json());
 
-  auto optimizer = std::make_shared<FusedAdam>(model->parameters(), torch::optim::AdamOptions(config.lr));
+  auto optimizer =
+      std::make_shared<torchlab::train::FusedAdam>(model->parameters(), torch::optim::AdamOptions(config.lr));
   train::LearnerOptions options;
   options.epochs = config.epochs;
   options.max_steps = request.max_steps;

@@ -69,4 +69,18 @@ std::shared_ptr<Classifier> make_classifier(const std::string& kind, const torch
   return model;
 }
 
+double training_step_flops(const std::string& kind, int64_t batch_size) {
+  // Multiply-adds of one image's forward pass, counted as 2 FLOPs; a training step is about 3 forwards.
+  double forward = 0;
+  if (kind == "linear")
+    forward = 2.0 * 784 * 10;
+  else if (kind == "mlp")
+    forward = 2.0 * (784 * 128 + 128 * 10);
+  else if (kind == "conv")  // 5x5 convolutions to 24x24x32 and 8x8x64 (after 2x2 pooling), then 1024-1024-10
+    forward = 2.0 * (24 * 24 * 32 * 25 + 8 * 8 * 64 * 32 * 25 + 1024 * 1024 + 1024 * 10);
+  else
+    return 1e300;  // not a model: make_classifier says so
+  return 3 * forward * static_cast<double>(batch_size);
+}
+
 }  // namespace torchlab::vision

@@ -52,4 +52,7 @@ class ConvNet : public Classifier {
 // "linear", "mlp" or "conv" (UserError otherwise), on `device`.
 std::shared_ptr<Classifier> make_classifier(const std::string& kind, const torch::Device& device = torch::kCPU);
 
+// Arithmetic of one training step of `kind` on `batch_size` images, for the device rule (core/device.h).
+double training_step_flops(const std::string& kind, int64_t batch_size);
+
 }  // namespace torchlab::vision

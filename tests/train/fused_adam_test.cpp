@@ -1,12 +1,14 @@
-#include "torchlab/vision/fused_adam.h"
+#include "torchlab/train/fused_adam.h"
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <sstream>
 
 #include "torchlab/core/checkpoint.h"
+#include "torchlab/core/compat.h"
 
-using namespace torchlab::vision;
+using namespace torchlab::train;
 
 namespace {
 
@@ -78,4 +80,36 @@ TEST(FusedAdam, StateRoundTripsThroughACheckpointEitherWay) {
   run(first, a, 5, 12);
   EXPECT_LT(max_rel_diff(b, a), 1e-6);
   EXPECT_LT(max_rel_diff(c, a), 1e-6);
+}
+
+// The DQN's way in: gradients in buffers of the caller's own, bound once. Same bits as step() on the same
+// gradients, and libtorch's Adam within rounding.
+TEST(FusedAdam, BoundGradientsStepLikeTensorGradients) {
+  const auto options = torch::optim::AdamOptions(3e-3).weight_decay(0.01);
+  auto bound = std::vector<torch::Tensor>{torch::randn({7, 9}).requires_grad_(), torch::randn({9}).requires_grad_()};
+  std::vector<torch::Tensor> viaGrad, ref;
+  for (auto& p : bound) {
+    viaGrad.push_back(p.detach().clone().requires_grad_());
+    ref.push_back(p.detach().clone().requires_grad_());
+  }
+  std::vector<std::vector<float>> buffers;
+  for (auto& p : bound) buffers.emplace_back(p.numel());
+  FusedAdam a(bound, options), b(viaGrad, options);
+  torch::optim::Adam c(ref, options);
+  a.bind_gradients({buffers[0].data(), buffers[1].data()});
+  for (int s = 0; s < 6; ++s) {
+    set_grads(viaGrad, s);
+    set_grads(ref, s);
+    for (size_t i = 0; i < bound.size(); ++i)
+      std::memcpy(buffers[i].data(), viaGrad[i].grad().data_ptr<float>(), buffers[i].size() * sizeof(float));
+    a.step_bound();
+    b.step();
+    c.step();
+  }
+  for (size_t i = 0; i < bound.size(); ++i) EXPECT_TRUE(torch::equal(bound[i], viaGrad[i])) << i;
+  EXPECT_LT(max_rel_diff(bound, ref), 1e-6);
+  // The state is the optimizer's own: a checkpoint of it carries the bound steps.
+  const auto& state = static_cast<torch::optim::AdamParamState&>(
+      *a.state().at(torchlab::compat::optimizer_state_key(bound[0])));
+  EXPECT_EQ(state.step(), 6);
 }
