@@ -23,6 +23,19 @@ torch::Device apply_common(const Common& common, double flops_per_step = 1e300);
 // The folder of --run NAME: runs_dir/NAME, or NAME itself when it is a path (holds a '/').
 std::filesystem::path run_folder(const std::string& run, const std::filesystem::path& runs_dir);
 
+// The flags every train command takes for its run directory and its length.
+struct TrainRunFlags {
+  std::string run, resume, runs_dir = "runs", init_from;
+  bool overwrite = false, quiet = false;
+  int64_t max_steps = 0;
+};
+// --run, --resume, --runs-dir, --overwrite, --init-from, --max-steps, --quiet. `default_name` is what --run
+// defaults to, `weights` names the tensors --init-from reads, `step` what --max-steps counts.
+void add_train_run_flags(CLI::App& app, TrainRunFlags& f, const std::string& default_name, const std::string& weights,
+                         const std::string& step);
+// The run folder --resume names (empty without --resume): alone it means --run's; it contradicts --overwrite.
+std::filesystem::path resume_folder(const CLI::App& app, const TrainRunFlags& f);
+
 struct Command {
   std::string name;
   std::string description;

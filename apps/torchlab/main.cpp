@@ -41,6 +41,29 @@ std::filesystem::path run_folder(const std::string& run, const std::filesystem::
   return runs_dir / run;
 }
 
+void add_train_run_flags(CLI::App& app, TrainRunFlags& f, const std::string& default_name, const std::string& weights,
+                         const std::string& step) {
+  app.add_option("--run", f.run, "run name (a folder under --runs-dir; default: " + default_name + ")");
+  app.add_option("--resume", f.resume, "continue a run (a name or a path; alone: the --run one)")
+      ->expected(0, 1)
+      ->default_str("");
+  app.add_option("--runs-dir", f.runs_dir, "where runs live")->capture_default_str();
+  app.add_flag("--overwrite", f.overwrite, "start the --run afresh if it exists");
+  app.add_option("--init-from", f.init_from,
+                 "start from these weights (safetensors, PyTorch state_dict names: " + weights + ")");
+  app.add_option("--max-steps", f.max_steps, "stop after this many " + step + " (0 = no limit)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag("--quiet", f.quiet, "no dashboard");
+}
+
+std::filesystem::path resume_folder(const CLI::App& app, const TrainRunFlags& f) {
+  if (!app.count("--resume")) return {};
+  if (f.resume.empty() && f.run.empty())
+    throw UserError("--resume: name the run to continue (--resume NAME, or --run NAME --resume)");
+  if (f.overwrite) throw UserError("--resume and --overwrite contradict each other; pick one");
+  return run_folder(f.resume.empty() ? f.run : f.resume, f.runs_dir);
+}
+
 torch::Device apply_common(const Common& common, double flops_per_step) {
   set_threads(common.threads);
   seed_everything(common.seed);

@@ -116,10 +116,10 @@ TEST_F(BadInputs, TrainingValuesThatCannotWork) {
   refused("char-rnn train --input t.txt --hidden 8 --seq-len 16 --batch-size 100000 --quiet",
           "--batch-size 100000 is more than the ");
   refused("mnist train --model linear --data data --valid-size 20 --batch-size 1000 --quiet",
-          "--batch-size 1000 is more than the 280 training images");
+          "--batch-size 1000: is more than the 280 training images");
   refused("mnist train --model linear --data data --valid-size 300 --quiet", "--valid-size 300");
   refused("mnist train --model linear --data data --valid-size 20 --epochs -1 --quiet", "--epochs");
-  refused("dqn train --epochs 0 --quiet", "--epochs must be positive");
+  refused("dqn train --epochs 0 --quiet", "--epochs 0: must be at least 1");
 }
 
 TEST_F(BadInputs, ResumeOfWhatIsNoRun) {

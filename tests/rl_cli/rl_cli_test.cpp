@@ -106,7 +106,7 @@ TEST_F(RlCli, BadInputIsAClearErrorWithExitTwo) {
   auto eps = run_cli("dqn train --eps-start 1.5 --runs-dir " + d() + " --quiet");
   EXPECT_EQ(eps.exit_code, 2);
   EXPECT_NE(eps.err.find("--eps-start 1.5"), std::string::npos) << eps.err;
-  EXPECT_NE(eps.err.find("outside [0, 1]"), std::string::npos) << eps.err;
+  EXPECT_NE(eps.err.find("--eps-start 1.5: must be in [0, 1]"), std::string::npos) << eps.err;
   auto env = run_cli("dqn train --env pong --runs-dir " + d() + " --quiet");
   EXPECT_EQ(env.exit_code, 2);
   EXPECT_NE(env.err.find("pong"), std::string::npos);

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "torchlab/command.h"
+#include "torchlab/config_flags.h"
 #include "torchlab/core/atomic_file.h"
 #include "torchlab/core/console.h"
 #include "torchlab/core/error.h"
@@ -20,115 +21,47 @@ using namespace torchlab::text;
 // Flags bound to their own variables: a preset fills the config, then only the flags given override it.
 struct TrainFlags {
   Common common;
-  std::string preset = "default";
   CharRnnConfig c = preset_config("default");
-  std::string run, resume, runs_dir = "runs", init_from;
-  bool overwrite = false, quiet = false;
-  int64_t max_steps = 0, checkpoint_every = 0;
+  TrainRunFlags runs;
+  int64_t checkpoint_every = 0;
   std::string cuda_graph = "on";
 };
-
-const std::vector<std::pair<std::string, std::string>>& flag_keys() {
-  static const std::vector<std::pair<std::string, std::string>> keys = {{"--input", "input"},
-                                                                        {"--vocab", "vocab"},
-                                                                        {"--cell", "cell"},
-                                                                        {"--layers", "layers"},
-                                                                        {"--hidden", "hidden"},
-                                                                        {"--dropout", "dropout"},
-                                                                        {"--impl", "impl"},
-                                                                        {"--precision", "precision"},
-                                                                        {"--seq-len", "seq_len"},
-                                                                        {"--batch-size", "batch_size"},
-                                                                        {"--epochs", "epochs"},
-                                                                        {"--lr", "lr"},
-                                                                        {"--schedule", "schedule"},
-                                                                        {"--clip-value", "clip_value"},
-                                                                        {"--clip-norm", "clip_norm"},
-                                                                        {"--sample-length", "sample_length"},
-                                                                        {"--temperature", "sample_temperature"},
-                                                                        {"--seed", "seed"}};
-  return keys;
-}
 
 void add_train(CLI::App& parent) {
   auto f = std::make_shared<TrainFlags>();
   auto* app = parent.add_subcommand("train", "Train a character-level LSTM/GRU on a text (dashboard, run, report)");
-  auto& c = f->c;
-  app->add_option("--input", c.input, "text file to learn")->default_str(kDefaultCorpus);
-  app->add_option("--preset", f->preset, "default (trains well per CPU minute) | tch (tch-rs's example exactly)")
-      ->capture_default_str();
-  app->add_option("--vocab", c.vocab, "bytes (tch-rs: one label per byte) | chars (UTF-8 code points)")
-      ->default_str("preset");
-  app->add_option("--cell", c.model.cell, "lstm | gru")->default_str("preset");
-  app->add_option("--layers", c.model.layers, "recurrent layers")->default_str("preset");
-  app->add_option("--hidden", c.model.hidden, "hidden units per layer")->default_str("preset");
-  app->add_option("--dropout", c.model.dropout, "dropout between layers and before the output layer")
-      ->default_str("preset");
-  app->add_option("--impl", c.model.impl, "auto (fused LSTM on CPU, torch::nn elsewhere) | fused | torch")
-      ->capture_default_str();
-  app->add_option("--precision", c.model.precision,
-                  "fp32 | bf16 (mixed, CPU: the LSTM's and output layer's matrix products on bf16 operands, "
-                  "fast on CPUs with AMX or AVX512-BF16)")
-      ->capture_default_str();
-  app->add_option("--seq-len", c.seq_len, "characters per training window")->default_str("preset");
-  app->add_option("--batch-size", c.batch_size, "windows per step")->default_str("preset");
-  app->add_option("--epochs", c.epochs, "passes over the training text (default: 20, tch 10)")->default_str("preset");
-  app->add_option("--lr", c.lr, "Adam learning rate")->default_str("preset");
-  app->add_option("--schedule", c.schedule, "learning rate: constant | cosine")->default_str("preset");
-  app->add_option("--clip-value", c.clip_value, "clamp each gradient value to [-v, v] (0 = off)")
-      ->default_str("preset");
-  app->add_option("--clip-norm", c.clip_norm, "scale gradients to global norm <= v (0 = off)")->default_str("preset");
-  app->add_option("--sample-length", c.sample_length, "characters sampled after each epoch")->default_str("preset");
-  app->add_option("--temperature", c.sample_temperature, "temperature of the per-epoch samples")->default_str("preset");
-  app->add_option("--run", f->run, "run name (a folder under --runs-dir; default: char-rnn-<time>)");
-  app->add_option("--resume", f->resume, "continue a run (a name or a path; alone: the --run one)")
-      ->expected(0, 1)
-      ->default_str("");
-  app->add_option("--runs-dir", f->runs_dir, "where runs live")->capture_default_str();
-  app->add_flag("--overwrite", f->overwrite, "start the --run afresh if it exists");
-  app->add_option("--init-from", f->init_from,
-                  "start from these weights (safetensors, PyTorch state_dict names: rnn.*, head.*)");
-  app->add_option("--max-steps", f->max_steps, "stop after this many optimizer steps (0 = no limit)")
-      ->check(CLI::NonNegativeNumber);
+  add_config_flags(*app, char_rnn_fields(), f->c);
+  add_train_run_flags(*app, f->runs, "char-rnn-<time>", "rnn.*, head.*", "optimizer steps");
   app->add_option("--checkpoint-every", f->checkpoint_every,
                   "also write a checkpoint every N optimizer steps (0 = at the end of each epoch only)")
       ->check(CLI::NonNegativeNumber);
-  app->add_flag("--quiet", f->quiet, "no dashboard");
   app->add_option("--cuda-graph", f->cuda_graph, "on CUDA, replay each training step as one CUDA graph (on | off)")
       ->transform(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
   add_common(*app, f->common);
   app->callback([f, app] {
+    const auto& fields = char_rnn_fields();
     TrainRequest r;
     r.cuda_graph = f->cuda_graph == "on";
-    r.config = preset_config(f->preset);
-    const auto given_json = f->c.to_json();
-    auto merged = r.config.to_json();
-    for (const auto& [flag, key] : flag_keys()) {
-      if (!app->count(flag)) continue;
-      r.given.insert(key);
-      if (key != "seed") merged[key] = given_json[key];
-    }
-    merged["impl"] = given_json["impl"];
-    merged["precision"] = given_json["precision"];
-    r.config = CharRnnConfig::from_json(merged);
+    r.given = given_fields(*app, fields);
+    in_flag_words(fields, [&] { r.config = preset_config(f->c.preset); });
+    // The preset's values, then what the flags gave; fields no preset sets (impl, precision) come from their flags.
+    const auto flags = fields.to_json(f->c);
+    for (const auto& field : fields.fields())
+      if (field.cli && (!field.from_preset || r.given.count(field.key))) field.set(r.config, flags, "flags");
     r.config.seed = f->common.seed;
-    if (app->count("--preset")) r.given.insert("preset");
-    r.runs_dir = f->runs_dir;
-    r.run = f->run;
-    if (app->count("--resume")) {
-      if (f->resume.empty() && f->run.empty())
-        throw UserError("--resume: name the run to continue (--resume NAME, or --run NAME --resume)");
-      if (f->overwrite) throw UserError("--resume and --overwrite contradict each other; pick one");
-      r.resume = run_folder(f->resume.empty() ? f->run : f->resume, f->runs_dir);
-    }
-    r.overwrite = f->overwrite;
-    r.init_from = f->init_from;
+    if (app->count("--seed")) r.given.insert("seed");
+    r.runs_dir = f->runs.runs_dir;
+    r.run = f->runs.run;
+    r.resume = resume_folder(*app, f->runs);
+    r.overwrite = f->runs.overwrite;
+    r.init_from = f->runs.init_from;
     r.device = apply_common(f->common, training_step_flops(r.config));
-    r.quiet = f->quiet;
-    r.max_steps = f->max_steps;
+    r.quiet = f->runs.quiet;
+    r.max_steps = f->runs.max_steps;
     r.checkpoint_every_steps = f->checkpoint_every;
-    const auto o = train_char_rnn(r);
+    TrainOutcome o;
+    in_flag_words(fields, [&] { o = train_char_rnn(r); });
     std::cout << "Validation " << std::fixed;
     std::cout.precision(4);
     std::cout << o.valid_loss << " nats/char (" << o.valid_loss / std::log(2.0) << " bpc) after " << o.epochs_done

@@ -13,8 +13,7 @@ void run_demo(const torch::Device& device) {
   std::stable_sort(steps.begin(), steps.end(), [](const auto& a, const auto& b) { return a.order < b.order; });
   const auto start = std::chrono::steady_clock::now();
   for (size_t i = 0; i < steps.size(); ++i) {
-    std::cout << "\n################ " << i + 1 << "/" << steps.size() << " " << steps[i].title
-              << " ################\n"
+    std::cout << "\n################ " << i + 1 << "/" << steps.size() << " " << steps[i].title << " ################\n"
               << std::flush;
     steps[i].run(device);
   }

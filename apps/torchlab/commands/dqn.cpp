@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "torchlab/command.h"
+#include "torchlab/config_flags.h"
 #include "torchlab/core/console.h"
 #include "torchlab/core/error.h"
 #include "torchlab/rl/dqn_task.h"
@@ -16,120 +17,41 @@ using namespace torchlab::rl;
 
 struct TrainFlags {
   Common common;
-  std::string env = "tictactoe", preset = "default";
   DqnConfig c;
-  std::string run, resume, runs_dir = "runs";
-  bool overwrite = false, quiet = false;
-  std::string init_from;
-  int64_t max_steps = 0;
+  TrainRunFlags runs;
 };
-
-// Flag -> config key; only the flags given override the env/preset defaults.
-const std::vector<std::pair<std::string, std::string>>& flag_keys() {
-  static const std::vector<std::pair<std::string, std::string>> keys = {{"--hidden", "hidden"},
-                                                                        {"--lr", "lr"},
-                                                                        {"--batch", "batch_size"},
-                                                                        {"--gamma", "gamma"},
-                                                                        {"--replay", "replay_capacity"},
-                                                                        {"--learning-starts", "learning_starts"},
-                                                                        {"--train-every", "train_every"},
-                                                                        {"--loss", "loss"},
-                                                                        {"--target-update", "target_update"},
-                                                                        {"--tau", "tau"},
-                                                                        {"--hard-every", "hard_every"},
-                                                                        {"--double-dqn", "double_dqn"},
-                                                                        {"--eps-start", "eps_start"},
-                                                                        {"--eps-end", "eps_end"},
-                                                                        {"--eps-decay", "eps_decay"},
-                                                                        {"--target", "target"},
-                                                                        {"--opponent-eps", "opponent_eps"},
-                                                                        {"--random-opponent", "random_opponent"},
-                                                                        {"--episodes-per-epoch", "episodes_per_epoch"},
-                                                                        {"--epochs", "epochs"},
-                                                                        {"--eval-episodes", "eval_episodes"},
-                                                                        {"--fused", "fused"}};
-  return keys;
-}
 
 void add_train(CLI::App& parent) {
   auto f = std::make_shared<TrainFlags>();
   auto* app = parent.add_subcommand("train",
                                     "Train a DQN agent (tic-tac-toe self-play or CartPole): run, dashboard, "
                                     "report");
-  auto& c = f->c;
-  app->add_option("--env", f->env, "tictactoe | cartpole")->capture_default_str();
-  app->add_option("--preset", f->preset, "default | seed (tic-tac-toe: the seed's 9-32-32-9 net, negamax targets)")
-      ->capture_default_str();
-  app->add_option("--hidden", c.hidden, "hidden layer sizes, e.g. 128,128")->delimiter(',')->default_str("preset");
-  app->add_option("--lr", c.lr, "Adam learning rate")->default_str("preset");
-  app->add_option("--batch", c.batch_size, "transitions per update")->default_str("preset");
-  app->add_option("--gamma", c.gamma, "discount per move")->default_str("preset");
-  app->add_option("--replay", c.replay_capacity, "replay buffer capacity (transitions)")->default_str("preset");
-  app->add_option("--learning-starts", c.learning_starts, "transitions stored before the first update")
-      ->default_str("preset");
-  app->add_option("--train-every", c.train_every, "moves per update")->default_str("preset");
-  app->add_option("--loss", c.loss, "mse | huber")->default_str("preset");
-  app->add_option("--target-update", c.target_update, "ema (target <- (1-tau) target + tau online) | hard")
-      ->default_str("preset");
-  app->add_option("--tau", c.tau, "EMA rate of the target network per update")->default_str("preset");
-  app->add_option("--hard-every", c.hard_every, "updates between hard target copies")->default_str("preset");
-  app->add_flag("--double-dqn,!--no-double-dqn", c.double_dqn, "Double DQN: online selects, target evaluates");
-  app->add_option("--eps-start", c.eps_start, "exploration at the start")->default_str("preset");
-  app->add_option("--eps-end", c.eps_end, "exploration after the decay")->default_str("preset");
-  app->add_option("--eps-decay", c.eps_decay, "moves over which epsilon falls linearly")->default_str("preset");
-  app->add_option("--target", c.target, "tic-tac-toe targets: expectimax (two plies, opponent-eps) | negamax")
-      ->default_str("preset");
-  app->add_option("--opponent-eps", c.opponent_eps, "expectimax: chance the modelled opponent replies at random")
-      ->default_str("preset");
-  app->add_option("--random-opponent", c.random_opponent, "share of training games with one random side")
-      ->default_str("preset");
-  app->add_option("--episodes-per-epoch", c.episodes_per_epoch, "games (episodes) between evaluations")
-      ->default_str("preset");
-  app->add_option("--epochs", c.epochs, "epochs")->default_str("preset");
-  app->add_option("--eval-episodes", c.eval_episodes, "evaluation games per side vs random (CartPole: episodes)")
-      ->default_str("preset");
-  app->add_option("--fused", c.fused, "auto (fused CPU loops when possible) | on | off (libtorch ops)")
-      ->default_str("auto");
-  app->add_option("--run", f->run, "run name (a folder under --runs-dir; default: dqn-<env>-<time>)");
-  app->add_option("--resume", f->resume, "continue a run (a name or a path; alone: the --run one)")
-      ->expected(0, 1)
-      ->default_str("");
-  app->add_option("--runs-dir", f->runs_dir, "where runs live")->capture_default_str();
-  app->add_flag("--overwrite", f->overwrite, "start the --run afresh if it exists");
-  app->add_option("--init-from", f->init_from,
-                  "start from these weights (safetensors, PyTorch state_dict names: fc1.weight, fc1.bias, ...)");
-  app->add_option("--max-steps", f->max_steps, "stop after this many games/episodes (0 = no limit)")
-      ->check(CLI::NonNegativeNumber);
-  app->add_flag("--quiet", f->quiet, "no dashboard");
+  add_config_flags(*app, dqn_fields(), f->c);
+  add_train_run_flags(*app, f->runs, "dqn-<env>-<time>", "fc1.weight, fc1.bias, ...", "games/episodes");
   add_common(*app, f->common);
   app->callback([f, app] {
+    const auto& fields = dqn_fields();
     DqnTrainRequest r;
-    auto merged = DqnConfig::defaults(f->env, f->preset).to_json();
-    const auto given = f->c.to_json();
-    for (const auto& [flag, key] : flag_keys()) {
-      if (!app->count(flag)) continue;
-      merged[key] = given[key];
+    // The env's and preset's defaults, then what the flags gave.
+    in_flag_words(fields, [&] { r.config = DqnConfig::defaults(f->c.env, f->c.preset); });
+    const auto flags = fields.to_json(f->c);
+    const auto given = given_fields(*app, fields);
+    for (const auto& field : fields.fields())
+      if (field.cli && (!field.from_preset || given.count(field.key))) field.set(r.config, flags, "flags");
+    for (const auto& key : given)
       if (key != "epochs") r.given.push_back(key);
-    }
-    for (const char* flag : {"--env", "--preset"})
-      if (app->count(flag)) r.given.push_back(flag + 2);
-    merged["seed"] = f->common.seed;
-    r.config = DqnConfig::from_json(merged);
-    r.runs_dir = f->runs_dir;
-    r.run = f->run;
-    if (app->count("--resume")) {
-      if (f->resume.empty() && f->run.empty())
-        throw UserError("--resume: name the run to continue (--resume NAME, or --run NAME --resume)");
-      if (f->overwrite) throw UserError("--resume and --overwrite contradict each other; pick one");
-      r.resume = run_folder(f->resume.empty() ? f->run : f->resume, f->runs_dir);
-      if (app->count("--epochs")) r.epochs = f->c.epochs;
-    }
-    r.overwrite = f->overwrite;
-    r.init_from = f->init_from;
+    r.config.seed = f->common.seed;
+    r.runs_dir = f->runs.runs_dir;
+    r.run = f->runs.run;
+    r.resume = resume_folder(*app, f->runs);
+    if (!r.resume.empty() && app->count("--epochs")) r.epochs = f->c.epochs;
+    r.overwrite = f->runs.overwrite;
+    r.init_from = f->runs.init_from;
     r.device = apply_common(f->common, r.config.step_flops());
-    r.quiet = f->quiet;
-    r.max_steps = f->max_steps;
-    const auto o = train_dqn(r);
+    r.quiet = f->runs.quiet;
+    r.max_steps = f->runs.max_steps;
+    DqnTrainOutcome o;
+    in_flag_words(fields, [&] { o = train_dqn(r); });
     std::cout << "Trained " << o.episodes << (o.config.env == "cartpole" ? " episodes, " : " games, ") << o.steps
               << (o.config.env == "cartpole" ? " steps" : " moves") << " in " << format_duration(o.seconds) << "\n"
               << "Run: " << o.run_dir.string() << " (report: " << (o.run_dir / "report.html").string() << ")\n"

@@ -1,7 +1,8 @@
+#include "torchlab/core/info.h"
+
 #include <iostream>
 
 #include "torchlab/command.h"
-#include "torchlab/core/info.h"
 
 namespace torchlab::cli {
 namespace {
@@ -17,8 +18,8 @@ void print_info(bool as_json) {
             << "libtorch       " << s("libtorch_version") << "\n"
             << "CPU capability " << s("cpu_capability") << ", " << s("threads") << " threads (" << s("interop_threads")
             << " inter-op)\n"
-            << "BLAS           " << j["blas"]["name"].get<std::string>() << "  " << j["blas"]["detail"].get<std::string>()
-            << "\n"
+            << "BLAS           " << j["blas"]["name"].get<std::string>() << "  "
+            << j["blas"]["detail"].get<std::string>() << "\n"
             << "oneDNN         " << (j["mkldnn"].get<bool>() ? "yes" : "no") << "\n"
             << "CUDA           " << (j["cuda_available"].get<bool>() ? "available" : "not available") << ", cuDNN "
             << (j["cudnn_available"].get<bool>() ? "available" : "not available") << "\n";

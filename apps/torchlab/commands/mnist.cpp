@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "torchlab/command.h"
+#include "torchlab/config_flags.h"
 #include "torchlab/core/console.h"
 #include "torchlab/core/error.h"
 #include "torchlab/vision/image_file.h"
@@ -22,15 +23,12 @@ using namespace torchlab::vision;
 
 struct TrainFlags {
   Common common;
-  MnistConfig config;
-  std::string classes = "auto";
-  std::string run;
-  std::string resume;
-  std::string runs_dir = "runs";
-  bool overwrite = false;
-  std::string init_from;
-  bool quiet = false;
-  int64_t max_steps = 0;
+  MnistConfig config = [] {
+    MnistConfig c;
+    c.classes = "auto";  // whatever the data is
+    return c;
+  }();
+  TrainRunFlags runs;
 };
 
 std::string percent(double fraction) {
@@ -55,38 +53,8 @@ void add_train(CLI::App& parent) {
   auto f = std::make_shared<TrainFlags>();
   auto* app =
       parent.add_subcommand("train", "Train a linear, MLP or conv classifier (dashboard, run directory, report)");
-  app->add_option("--model", f->config.model, "linear | mlp | conv")->capture_default_str();
-  app->add_option("--data", f->config.data, "folder with the four idx files, plain or .gz")
-      ->default_str(kDefaultMnistDir);
-  app->add_option("--epochs", f->config.epochs, "epochs (default: linear 10, mlp 15, conv 12)")
-      ->check(CLI::NonNegativeNumber);
-  app->add_option("--batch-size", f->config.batch_size, "images per step")->capture_default_str();
-  app->add_option("--lr", f->config.lr, "Adam learning rate (default: linear 0.01, mlp 0.005, conv 0.001)");
-  app->add_option("--schedule", f->config.schedule, "learning rate: cosine (decays to 0) | constant")
-      ->capture_default_str();
-  app->add_option("--augment", f->config.augment, "flip (mirror half the images at random) | none");
-  app->add_option("--classes", f->classes, "class names: auto | fashion | digits")->capture_default_str();
-  app->add_option("--train-limit", f->config.train_limit, "train on the first N images only (0 = all)")
-      ->check(CLI::NonNegativeNumber);
-  app->add_option("--test-limit", f->config.test_limit, "test on the first N test images only (0 = all)")
-      ->check(CLI::NonNegativeNumber);
-  app->add_option("--valid-size", f->config.valid_size,
-                  "training images held out (a fixed draw) to pick the best checkpoint and stop early")
-      ->capture_default_str();
-  app->add_option("--patience", f->config.patience,
-                  "epochs without a lower validation loss before stopping early (0 = never)")
-      ->capture_default_str();
-  app->add_option("--run", f->run, "run name (a folder under --runs-dir; default: mnist-<model>-<time>)");
-  app->add_option("--resume", f->resume, "continue a run (a name or a path; alone: the --run one)")
-      ->expected(0, 1)
-      ->default_str("");
-  app->add_option("--runs-dir", f->runs_dir, "where runs live")->capture_default_str();
-  app->add_flag("--overwrite", f->overwrite, "start the --run afresh if it exists");
-  app->add_option("--init-from", f->init_from,
-                  "start from these weights (safetensors, PyTorch state_dict names: fc.*, fc1.*, conv1.* ...)");
-  app->add_option("--max-steps", f->max_steps, "stop after this many optimizer steps (0 = no limit)")
-      ->check(CLI::NonNegativeNumber);
-  app->add_flag("--quiet", f->quiet, "no dashboard");
+  add_config_flags(*app, mnist_fields(), f->config);
+  add_train_run_flags(*app, f->runs, "mnist-<model>-<time>", "fc.*, fc1.*, conv1.* ...", "optimizer steps");
   add_common(*app, f->common);
   app->callback([f, app] {
     const auto device = apply_common(f->common, training_step_flops(f->config.model, f->config.batch_size));
@@ -95,36 +63,18 @@ void add_train(CLI::App& parent) {
     if (!app->count("--threads") && f->config.model != "conv") torch::set_num_threads(1);
     TrainRequest r;
     r.config = f->config;
-    r.config.classes = f->classes;
     r.config.seed = f->common.seed;
-    for (const auto& [flag, key] : std::vector<std::pair<std::string, std::string>>{{"--model", "model"},
-                                                                                    {"--data", "data"},
-                                                                                    {"--epochs", "epochs"},
-                                                                                    {"--batch-size", "batch_size"},
-                                                                                    {"--lr", "lr"},
-                                                                                    {"--schedule", "schedule"},
-                                                                                    {"--augment", "augment"},
-                                                                                    {"--classes", "classes"},
-                                                                                    {"--seed", "seed"},
-                                                                                    {"--train-limit", "train_limit"},
-                                                                                    {"--test-limit", "test_limit"},
-                                                                                    {"--valid-size", "valid_size"},
-                                                                                    {"--patience", "patience"}})
-      if (app->count(flag)) r.given.insert(key);
-    r.runs_dir = f->runs_dir;
-    r.run = f->run;
-    if (app->count("--resume")) {
-      if (f->resume.empty() && f->run.empty())
-        throw UserError("--resume: name the run to continue (--resume NAME, or --run NAME --resume)");
-      r.resume = run_folder(f->resume.empty() ? f->run : f->resume, f->runs_dir);
-      if (f->overwrite) throw UserError("--resume and --overwrite contradict each other; pick one");
-    }
-    r.overwrite = f->overwrite;
-    r.init_from = f->init_from;
+    r.given = given_fields(*app, mnist_fields());
+    if (app->count("--seed")) r.given.insert("seed");
+    r.runs_dir = f->runs.runs_dir;
+    r.run = f->runs.run;
+    r.resume = resume_folder(*app, f->runs);
+    r.overwrite = f->runs.overwrite;
+    r.init_from = f->runs.init_from;
     r.device = device;
-    r.quiet = f->quiet;
-    r.max_steps = f->max_steps;
-    print_outcome(train_mnist(r));
+    r.quiet = f->runs.quiet;
+    r.max_steps = f->runs.max_steps;
+    in_flag_words(mnist_fields(), [&] { print_outcome(train_mnist(r)); });
   });
 }
 

@@ -1,8 +1,9 @@
+#include "torchlab/tour/tensors.h"
+
 #include <iostream>
 #include <memory>
 
 #include "torchlab/command.h"
-#include "torchlab/tour/tensors.h"
 
 namespace torchlab::cli {
 namespace {
@@ -17,7 +18,8 @@ Register reg(
     10);
 
 RegisterDemo demo(
-    "Tensors", [](const torch::Device& device) { tour::tensors(std::cout, device); }, 10, "torchlab tensors --device cpu");
+    "Tensors", [](const torch::Device& device) { tour::tensors(std::cout, device); }, 10,
+    "torchlab tensors --device cpu");
 
 }  // namespace
 }  // namespace torchlab::cli

@@ -66,6 +66,9 @@ class ConfigFields {
     std::function<void(const Config&)> check;  // throws FieldError; empty = any value of the type
     bool resume_fixed = false;                 // a resumed run refuses a different value
     bool optional = false;                     // a JSON object without it keeps the current value
+    bool cli = true;                           // a flag of its own (false: set otherwise, e.g. --seed, or derived)
+    bool from_preset = true;                   // a preset sets it (the CLI shows "preset" as its default)
+    std::string shown_default;                 // the default the CLI shows, when not the preset's or the value
     std::function<nlohmann::json(const Config&)> get;
     std::function<void(Config&, const nlohmann::json&, const std::string& what)> set;
   };
@@ -86,6 +89,18 @@ class ConfigFields {
       f_.optional = true;
       return *this;
     }
+    Adder& no_flag() {
+      f_.cli = false;
+      return *this;
+    }
+    Adder& not_from_preset() {
+      f_.from_preset = false;
+      return *this;
+    }
+    Adder& shown_default(std::string text) {
+      f_.shown_default = std::move(text);
+      return *this;
+    }
     template <typename T>
     Adder& check(std::function<std::string(const T& value)> problem) {  // "" = fine, else what is wrong
       auto ref = std::get<Ref<T>>(f_.ref);
@@ -94,6 +109,19 @@ class ConfigFields {
         const T& v = ref(const_cast<Config&>(c));
         const std::string p = problem(v);
         if (!p.empty()) throw FieldError(key, show_value(v), p);
+      };
+      return *this;
+    }
+
+    // A check that needs other fields too; the message shows this field's value.
+    Adder& check_config(std::function<std::string(const Config&)> problem) {
+      const std::string key = f_.key;
+      auto get = f_.get;
+      f_.check = [key, get, problem](const Config& c) {
+        const std::string p = problem(c);
+        if (p.empty()) return;
+        const auto v = get(c);
+        throw FieldError(key, v.is_string() ? v.template get<std::string>() : v.dump(), p);
       };
       return *this;
     }
@@ -119,6 +147,16 @@ class ConfigFields {
     return Adder(fields_.back());
   }
 
+  template <typename T>
+  Adder add(std::string key, T Config::*member, std::string help) {
+    return add<T>(std::move(key), Ref<T>([member](Config& c) -> T& { return c.*member; }), std::move(help));
+  }
+
+  void make_optional(const std::string& key) {
+    for (auto& f : fields_)
+      if (f.key == key) f.optional = true;
+  }
+
   const std::vector<Field>& fields() const { return fields_; }
   const Field* find(const std::string& key) const {
     for (const auto& f : fields_)
@@ -133,7 +171,7 @@ class ConfigFields {
   }
   // Every field from `j` into `c`; a missing one is an error unless optional (then `c` keeps its value).
   void from_json(Config& c, const nlohmann::json& j, const std::string& what) const {
-    if (!j.is_object()) throw UserError(what + " is " + j.dump().substr(0, 40) + ", expected a JSON object");
+    if (!j.is_object()) throw UserError(what + " is " + std::string(j.type_name()) + ", expected a JSON object");
     for (const auto& f : fields_)
       if (!f.optional || j.contains(f.key)) f.set(c, j, what);
   }
@@ -160,6 +198,9 @@ std::function<std::string(const T&)> at_least(T low) {
 }
 inline std::function<std::string(const double&)> positive() {
   return [](const double& v) { return v > 0 ? "" : std::string("must be positive"); };
+}
+inline std::function<std::string(const double&)> zero_or_positive() {
+  return [](const double& v) { return v >= 0 ? "" : std::string("must be 0 (off) or positive"); };
 }
 inline std::function<std::string(const std::string&)> one_of(std::vector<std::string> choices) {
   return [choices](const std::string& v) {

@@ -9,34 +9,47 @@ namespace torchlab::kernels {
 namespace {
 
 // One element; std::fma is one instruction in the FMA instantiation and an exact library call elsewhere, so both
-// round the same way.
-TORCHLAB_INLINE void adam_element(float* w, const float* g, float* m, float* v, float* vmax, int64_t i,
-                                  const AdamScalars& k) {
-  const float gi = k.wd != 0 ? std::fma(k.wd, w[i], g[i]) : g[i];
+// round the same way. The kernels build with -fno-math-errno, so the loop with its sqrt vectorizes.
+template <bool kDecay, bool kAmsgrad>
+TORCHLAB_INLINE void adam_element(float* __restrict w, const float* __restrict g, float* __restrict m,
+                                  float* __restrict v, float* __restrict vmax, int64_t i, const AdamScalars& k) {
+  const float gi = kDecay ? std::fma(k.wd, w[i], g[i]) : g[i];
   const float mi = std::fma(k.one_b1, gi, m[i] * k.b1);
   const float vi = std::fma(k.one_b2 * gi, gi, v[i] * k.b2);
   m[i] = mi;
   v[i] = vi;
   float vd = vi;
-  if (vmax) vd = vmax[i] = std::max(vmax[i], vi);
+  if constexpr (kAmsgrad) vd = vmax[i] = std::max(vmax[i], vi);
   const float denom = std::sqrt(vd) / k.sqrt_bc2 + k.eps;
   w[i] = w[i] + (-k.step_size * mi) / denom;
 }
 
+template <bool kDecay, bool kAmsgrad>
 TORCHLAB_INLINE void adam_loop(float* __restrict w, const float* __restrict g, float* __restrict m, float* __restrict v,
                                float* __restrict vmax, int64_t begin, int64_t end, const AdamScalars& k) {
-  for (int64_t i = begin; i < end; ++i) adam_element(w, g, m, v, vmax, i, k);
+  for (int64_t i = begin; i < end; ++i) adam_element<kDecay, kAmsgrad>(w, g, m, v, vmax, i, k);
+}
+
+// The branches on weight decay and amsgrad taken once per call, outside the loop.
+TORCHLAB_INLINE void adam_any(float* w, const float* g, float* m, float* v, float* vmax, int64_t begin, int64_t end,
+                              const AdamScalars& k) {
+  if (k.wd != 0)
+    vmax ? adam_loop<true, true>(w, g, m, v, vmax, begin, end, k)
+         : adam_loop<true, false>(w, g, m, v, vmax, begin, end, k);
+  else
+    vmax ? adam_loop<false, true>(w, g, m, v, vmax, begin, end, k)
+         : adam_loop<false, false>(w, g, m, v, vmax, begin, end, k);
 }
 
 // The loop where the compiler may use 8-wide vectors and std::fma is one instruction.
 TORCHLAB_AVX2_FMA void adam_avx2(float* w, const float* g, float* m, float* v, float* vmax, int64_t begin, int64_t end,
                                  const AdamScalars& k) {
-  adam_loop(w, g, m, v, vmax, begin, end, k);
+  adam_any(w, g, m, v, vmax, begin, end, k);
 }
 
 void adam_plain(float* w, const float* g, float* m, float* v, float* vmax, int64_t begin, int64_t end,
                 const AdamScalars& k) {
-  adam_loop(w, g, m, v, vmax, begin, end, k);
+  adam_any(w, g, m, v, vmax, begin, end, k);
 }
 
 }  // namespace

@@ -10,9 +10,9 @@ int action_count(const std::string& env) { return env == "cartpole" ? 2 : 9; }
 
 DqnConfig DqnConfig::defaults(const std::string& env, const std::string& preset) {
   if (env != "tictactoe" && env != "cartpole")
-    throw UserError("--env " + env + " is not an environment; choose tictactoe or cartpole");
+    throw FieldError("env", env, "is not an environment; choose tictactoe or cartpole");
   if (preset != "default" && preset != "seed")
-    throw UserError("--preset " + preset + " is not a preset; choose default or seed");
+    throw FieldError("preset", preset, "is not a preset; choose default or seed");
   DqnConfig c;
   c.env = env;
   c.preset = preset;
@@ -44,107 +44,97 @@ DqnConfig DqnConfig::defaults(const std::string& env, const std::string& preset)
   return c;
 }
 
+namespace {
+
+std::function<std::string(const double&)> in_unit_interval() {
+  return [](const double& v) { return v >= 0 && v <= 1 ? "" : std::string("must be in [0, 1]"); };
+}
+
+}  // namespace
+
+const ConfigFields<DqnConfig>& dqn_fields() {
+  using C = DqnConfig;
+  static const ConfigFields<C> table = [] {
+    ConfigFields<C> t;
+    t.add<std::string>("env", &C::env, "tictactoe | cartpole")
+        .not_from_preset()
+        .check<std::string>(one_of({"tictactoe", "cartpole"}));
+    t.add<std::string>("preset", &C::preset, "default | seed (tic-tac-toe: the seed's 9-32-32-9 net, negamax targets)")
+        .not_from_preset()
+        .check<std::string>(one_of({"default", "seed"}));
+    t.add<std::vector<int64_t>>("hidden", &C::hidden, "hidden layer sizes, e.g. 128,128")
+        .check<std::vector<int64_t>>([](const std::vector<int64_t>& v) {
+          if (v.empty()) return std::string("needs at least one hidden layer size");
+          for (int64_t h : v)
+            if (h <= 0) return std::string("must be positive sizes");
+          return std::string();
+        });
+    t.add<double>("lr", &C::lr, "Adam learning rate").check(positive());
+    t.add<int>("batch_size", &C::batch_size, "transitions per update").flag("batch").check(at_least(1));
+    t.add<double>("gamma", &C::gamma, "discount per move").check(in_unit_interval());
+    t.add<int64_t>("replay_capacity", &C::replay_capacity, "replay buffer capacity (transitions)")
+        .flag("replay")
+        .check(at_least<int64_t>(1));
+    t.add<int64_t>("learning_starts", &C::learning_starts, "transitions stored before the first update")
+        .check(at_least<int64_t>(0));
+    t.add<int>("train_every", &C::train_every, "moves per update").check(at_least(1));
+    t.add<std::string>("loss", &C::loss, "mse | huber").check<std::string>(one_of({"mse", "huber"}));
+    t.add<std::string>("target_update", &C::target_update, "ema (target <- (1-tau) target + tau online) | hard")
+        .check<std::string>(one_of({"ema", "hard"}));
+    t.add<double>("tau", &C::tau, "EMA rate of the target network per update").check<double>([](const double& v) {
+      return v > 0 && v <= 1 ? "" : "must be in (0, 1]";
+    });
+    t.add<int64_t>("hard_every", &C::hard_every, "updates between hard target copies").check(at_least<int64_t>(1));
+    t.add<bool>("double_dqn", &C::double_dqn, "Double DQN: online selects, target evaluates");
+    t.add<double>("eps_start", &C::eps_start, "exploration at the start").check(in_unit_interval());
+    t.add<double>("eps_end", &C::eps_end, "exploration after the decay").check(in_unit_interval());
+    t.add<int64_t>("eps_decay", &C::eps_decay, "moves over which epsilon falls linearly").check(at_least<int64_t>(0));
+    t.add<std::string>("target", &C::target, "tic-tac-toe targets: expectimax (two plies, opponent-eps) | negamax")
+        .check_config([](const C& c) {
+          return c.env != "tictactoe" || c.target == "negamax" || c.target == "expectimax"
+                     ? ""
+                     : "expected negamax or expectimax";
+        });
+    t.add<double>("opponent_eps", &C::opponent_eps, "expectimax: chance the modelled opponent replies at random")
+        .check(in_unit_interval());
+    t.add<double>("random_opponent", &C::random_opponent, "share of training games with one random side")
+        .check(in_unit_interval());
+    t.add<int64_t>("episodes_per_epoch", &C::episodes_per_epoch, "games (episodes) between evaluations")
+        .check(at_least<int64_t>(1));
+    t.add<int64_t>("epochs", &C::epochs, "epochs").check(at_least<int64_t>(1));
+    t.add<int64_t>("eval_episodes", &C::eval_episodes, "evaluation games per side vs random (CartPole: episodes)")
+        .check(at_least<int64_t>(1));
+    t.add<std::string>("fused", &C::fused, "auto (fused CPU loops when possible) | on | off (libtorch ops)")
+        .not_from_preset()
+        .check<std::string>(one_of({"auto", "on", "off"}));
+    t.add<uint64_t>("seed", &C::seed, "random seed").no_flag();  // the common --seed
+    for (const auto& f : t.fields()) t.make_optional(f.key);
+    return t;
+  }();
+  return table;
+}
+
 nlohmann::json DqnConfig::to_json() const {
-  nlohmann::json j = {{"task", "dqn"},
-                      {"env", env},
-                      {"preset", preset},
-                      {"hidden", hidden},
-                      {"lr", lr},
-                      {"batch_size", batch_size},
-                      {"gamma", gamma},
-                      {"replay_capacity", replay_capacity},
-                      {"learning_starts", learning_starts},
-                      {"train_every", train_every},
-                      {"loss", loss},
-                      {"target_update", target_update},
-                      {"tau", tau},
-                      {"hard_every", hard_every},
-                      {"double_dqn", double_dqn},
-                      {"eps_start", eps_start},
-                      {"eps_end", eps_end},
-                      {"eps_decay", eps_decay},
-                      {"target", target},
-                      {"opponent_eps", opponent_eps},
-                      {"random_opponent", random_opponent},
-                      {"episodes_per_epoch", episodes_per_epoch},
-                      {"epochs", epochs},
-                      {"eval_episodes", eval_episodes},
-                      {"fused", fused},
-                      {"seed", seed}};
+  auto j = dqn_fields().to_json(*this);
+  j["task"] = "dqn";
   if (!init_from.is_null()) j["init_from"] = init_from;
   return j;
 }
 
-DqnConfig DqnConfig::from_json(const nlohmann::json& j) try {
+// Keys missing from `j` keep the defaults of j's env and preset.
+DqnConfig DqnConfig::from_json(const nlohmann::json& j) {
   const std::string what = "dqn config";
+  if (!j.is_object()) throw UserError(what + " is " + std::string(j.type_name()) + ", expected a JSON object");
   if (json_field_or<std::string>(j, "task", "dqn", what) != "dqn")
     throw UserError("not a DQN config (its task is " + j["task"].dump() + ")");
   DqnConfig c = defaults(json_field_or<std::string>(j, "env", "tictactoe", what),
                          json_field_or<std::string>(j, "preset", "default", what));
-#define TORCHLAB_FIELD(name) c.name = json_field_or(j, #name, c.name, what)
-  TORCHLAB_FIELD(hidden);
-  TORCHLAB_FIELD(lr);
-  TORCHLAB_FIELD(batch_size);
-  TORCHLAB_FIELD(gamma);
-  TORCHLAB_FIELD(replay_capacity);
-  TORCHLAB_FIELD(learning_starts);
-  TORCHLAB_FIELD(train_every);
-  TORCHLAB_FIELD(loss);
-  TORCHLAB_FIELD(target_update);
-  TORCHLAB_FIELD(tau);
-  TORCHLAB_FIELD(hard_every);
-  TORCHLAB_FIELD(double_dqn);
-  TORCHLAB_FIELD(eps_start);
-  TORCHLAB_FIELD(eps_end);
-  TORCHLAB_FIELD(eps_decay);
-  TORCHLAB_FIELD(target);
-  TORCHLAB_FIELD(opponent_eps);
-  TORCHLAB_FIELD(random_opponent);
-  TORCHLAB_FIELD(episodes_per_epoch);
-  TORCHLAB_FIELD(epochs);
-  TORCHLAB_FIELD(eval_episodes);
-  TORCHLAB_FIELD(fused);
-  TORCHLAB_FIELD(seed);
+  dqn_fields().from_json(c, j, what);
   c.init_from = j.value("init_from", nlohmann::json());
-#undef TORCHLAB_FIELD
   return c;
-} catch (const nlohmann::json::exception& e) {
-  throw UserError(std::string("the DQN config has a value of the wrong type: ") + e.what());
 }
 
-void DqnConfig::validate() const {
-  auto fail = [](const std::string& flag, const std::string& what) { throw UserError("--" + flag + " " + what); };
-  auto unit = [&](double v, const char* flag) {
-    if (!(v >= 0 && v <= 1)) fail(flag, std::to_string(v) + " is outside [0, 1]");
-  };
-  auto positive = [&](int64_t v, const char* flag) {
-    if (v <= 0) fail(flag, "must be positive (got " + std::to_string(v) + ")");
-  };
-  if (env != "tictactoe" && env != "cartpole") fail("env", env + " is not tictactoe or cartpole");
-  for (int64_t h : hidden) positive(h, "hidden");
-  if (hidden.empty()) fail("hidden", "needs at least one hidden layer size");
-  if (!(lr > 0)) fail("lr", "must be positive");
-  positive(batch_size, "batch");
-  unit(gamma, "gamma");
-  positive(replay_capacity, "replay");
-  if (learning_starts < 0) fail("learning-starts", "must not be negative");
-  positive(train_every, "train-every");
-  if (loss != "mse" && loss != "huber") fail("loss", loss + " is not mse or huber");
-  if (target_update != "ema" && target_update != "hard") fail("target-update", target_update + " is not ema or hard");
-  if (!(tau > 0 && tau <= 1)) fail("tau", std::to_string(tau) + " is outside (0, 1]");
-  positive(hard_every, "hard-every");
-  unit(eps_start, "eps-start");
-  unit(eps_end, "eps-end");
-  if (eps_decay < 0) fail("eps-decay", "must not be negative");
-  if (env == "tictactoe" && target != "negamax" && target != "expectimax")
-    fail("target", target + " is not negamax or expectimax");
-  unit(opponent_eps, "opponent-eps");
-  unit(random_opponent, "random-opponent");
-  positive(episodes_per_epoch, "episodes-per-epoch");
-  positive(epochs, "epochs");
-  positive(eval_episodes, "eval-episodes");
-  if (fused != "auto" && fused != "on" && fused != "off") fail("fused", fused + " is not auto, on or off");
-}
+void DqnConfig::validate() const { dqn_fields().validate(*this); }
 
 double DqnConfig::step_flops() const {
   const auto sizes = layer_sizes();

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "torchlab/core/config_fields.h"
 #include "torchlab/core/memory.h"
 
 namespace torchlab::rl {
@@ -47,7 +48,7 @@ struct DqnConfig {
   nlohmann::json to_json() const;
   // Keys missing from `j` keep the defaults of j's env and preset.
   static DqnConfig from_json(const nlohmann::json& j);
-  void validate() const;                     // UserError naming the flag
+  void validate() const;                     // a FieldError naming the field
   std::vector<int64_t> layer_sizes() const;  // {obs, hidden..., actions}
   // Arithmetic of one move (acting, and its share of an update), for the device rule (core/device.h).
   double step_flops() const;
@@ -55,6 +56,9 @@ struct DqnConfig {
   // target networks with gradients and Adam's moments, a batch's activations.
   std::vector<MemoryPart> training_memory() const;
 };
+
+// The config's fields: JSON keys, CLI flags, checks.
+const ConfigFields<DqnConfig>& dqn_fields();
 
 int observation_size(const std::string& env);
 int action_count(const std::string& env);

@@ -9,55 +9,82 @@
 
 namespace torchlab::text {
 
+const ConfigFields<CharRnnConfig>& char_rnn_fields() {
+  using C = CharRnnConfig;
+  static const ConfigFields<C> table = [] {
+    ConfigFields<C> t;
+    t.add<std::string>("preset", &C::preset, "default (trains well per CPU minute) | tch (tch-rs's example exactly)")
+        .check<std::string>(one_of({"default", "tch"}))
+        .not_from_preset();
+    t.add<std::string>("input", &C::input, "text file to learn").fixed_on_resume().shown_default(kDefaultCorpus);
+    t.add<std::string>("vocab", &C::vocab, "bytes (tch-rs: one label per byte) | chars (UTF-8 code points)")
+        .fixed_on_resume()
+        .check<std::string>(one_of({"bytes", "chars"}));
+    // The model's fields; validate(ModelOptions) checks them, for the model's constructor too.
+    t.add<std::string>(
+         "cell", [](C& c) -> std::string& { return c.model.cell; }, "lstm | gru")
+        .fixed_on_resume();
+    t.add<int64_t>(
+         "layers", [](C& c) -> int64_t& { return c.model.layers; }, "recurrent layers")
+        .fixed_on_resume();
+    t.add<int64_t>(
+         "hidden", [](C& c) -> int64_t& { return c.model.hidden; }, "hidden units per layer")
+        .fixed_on_resume();
+    t.add<double>(
+         "dropout", [](C& c) -> double& { return c.model.dropout; },
+         "dropout between layers and before the output layer")
+        .fixed_on_resume();
+    t.add<std::string>(
+         "impl", [](C& c) -> std::string& { return c.model.impl; },
+         "auto (fused LSTM on CPU, torch::nn elsewhere) | fused | torch")
+        .optional()
+        .not_from_preset();
+    t.add<std::string>(
+         "precision", [](C& c) -> std::string& { return c.model.precision; },
+         "fp32 | bf16 (mixed, CPU: the LSTM's and output layer's matrix products on bf16 operands, "
+         "fast on CPUs with AMX or AVX512-BF16)")
+        .optional()
+        .not_from_preset();
+    t.add<int64_t>(
+         "vocab_size", [](C& c) -> int64_t& { return c.model.vocab; }, "symbols (from the text)")
+        .no_flag();
+    t.add<int64_t>("seq_len", &C::seq_len, "characters per training window")
+        .fixed_on_resume()
+        .check(at_least<int64_t>(1));
+    t.add<int64_t>("batch_size", &C::batch_size, "windows per step").fixed_on_resume().check(at_least<int64_t>(1));
+    t.add<int64_t>("epochs", &C::epochs, "passes over the training text (default: 20, tch 10)")
+        .check(at_least<int64_t>(1));
+    t.add<double>("lr", &C::lr, "Adam learning rate").fixed_on_resume().check(positive());
+    t.add<std::string>("schedule", &C::schedule, "learning rate: constant | cosine")
+        .fixed_on_resume()
+        .check<std::string>(one_of({"constant", "cosine"}));
+    t.add<double>("clip_value", &C::clip_value, "clamp each gradient value to [-v, v] (0 = off)")
+        .fixed_on_resume()
+        .check(zero_or_positive());
+    t.add<double>("clip_norm", &C::clip_norm, "scale gradients to global norm <= v (0 = off)")
+        .fixed_on_resume()
+        .check(zero_or_positive());
+    t.add<int64_t>("sample_length", &C::sample_length, "characters sampled after each epoch")
+        .check(at_least<int64_t>(0));
+    t.add<double>("sample_temperature", &C::sample_temperature, "temperature of the per-epoch samples")
+        .flag("temperature")
+        .check(positive());
+    t.add<uint64_t>("seed", &C::seed, "random seed").fixed_on_resume().no_flag();  // the common --seed
+    return t;
+  }();
+  return table;
+}
+
 nlohmann::json CharRnnConfig::to_json() const {
-  nlohmann::json j = {{"task", "char-rnn"},
-                      {"preset", preset},
-                      {"input", input},
-                      {"vocab", vocab},
-                      {"cell", model.cell},
-                      {"layers", model.layers},
-                      {"hidden", model.hidden},
-                      {"dropout", model.dropout},
-                      {"impl", model.impl},
-                      {"precision", model.precision},
-                      {"vocab_size", model.vocab},
-                      {"seq_len", seq_len},
-                      {"batch_size", batch_size},
-                      {"epochs", epochs},
-                      {"lr", lr},
-                      {"schedule", schedule},
-                      {"clip_value", clip_value},
-                      {"clip_norm", clip_norm},
-                      {"sample_length", sample_length},
-                      {"sample_temperature", sample_temperature},
-                      {"seed", seed}};
+  auto j = char_rnn_fields().to_json(*this);
+  j["task"] = "char-rnn";
   if (!init_from.is_null()) j["init_from"] = init_from;
   return j;
 }
 
 CharRnnConfig CharRnnConfig::from_json(const nlohmann::json& j) {
-  const std::string what = "char-rnn config";
   CharRnnConfig c;
-  c.preset = json_field<std::string>(j, "preset", what);
-  c.input = json_field<std::string>(j, "input", what);
-  c.vocab = json_field<std::string>(j, "vocab", what);
-  c.model.cell = json_field<std::string>(j, "cell", what);
-  c.model.layers = json_field<int64_t>(j, "layers", what);
-  c.model.hidden = json_field<int64_t>(j, "hidden", what);
-  c.model.dropout = json_field<double>(j, "dropout", what);
-  c.model.impl = json_field_or<std::string>(j, "impl", "auto", what);
-  c.model.precision = json_field_or<std::string>(j, "precision", "fp32", what);
-  c.model.vocab = json_field<int64_t>(j, "vocab_size", what);
-  c.seq_len = json_field<int64_t>(j, "seq_len", what);
-  c.batch_size = json_field<int64_t>(j, "batch_size", what);
-  c.epochs = json_field<int64_t>(j, "epochs", what);
-  c.lr = json_field<double>(j, "lr", what);
-  c.schedule = json_field<std::string>(j, "schedule", what);
-  c.clip_value = json_field<double>(j, "clip_value", what);
-  c.clip_norm = json_field<double>(j, "clip_norm", what);
-  c.sample_length = json_field<int64_t>(j, "sample_length", what);
-  c.sample_temperature = json_field<double>(j, "sample_temperature", what);
-  c.seed = json_field<uint64_t>(j, "seed", what);
+  char_rnn_fields().from_json(c, j, "char-rnn config");
   c.init_from = j.value("init_from", nlohmann::json());
   return c;
 }
@@ -98,23 +125,13 @@ CharRnnConfig preset_config(const std::string& name) {
     // twice the steps.
     c.epochs = 20;
   } else {
-    throw UserError("--preset " + name + ": expected default or tch");
+    throw FieldError("preset", name, "expected default or tch");
   }
   return c;
 }
 
 void validate(const CharRnnConfig& c) {
-  parse_vocab_kind(c.vocab);
-  if (c.seq_len < 1) throw UserError("--seq-len " + std::to_string(c.seq_len) + ": must be at least 1");
-  if (c.batch_size < 1) throw UserError("--batch-size " + std::to_string(c.batch_size) + ": must be at least 1");
-  if (c.epochs < 1) throw UserError("--epochs " + std::to_string(c.epochs) + ": must be at least 1");
-  if (!(c.lr > 0)) throw UserError("--lr " + std::to_string(c.lr) + ": must be positive");
-  if (c.schedule != "constant" && c.schedule != "cosine")
-    throw UserError("--schedule " + c.schedule + ": expected constant or cosine");
-  if (c.clip_value < 0) throw UserError("--clip-value: must be 0 (off) or positive");
-  if (c.clip_norm < 0) throw UserError("--clip-norm: must be 0 (off) or positive");
-  if (c.sample_length < 0) throw UserError("--sample-length: must be 0 or more");
-  if (!(c.sample_temperature > 0)) throw UserError("--sample-temperature: must be greater than 0");
+  char_rnn_fields().validate(c);
   ModelOptions m = c.model;
   if (m.vocab < 1) m.vocab = 1;  // not known before the text is read
   text::validate(m);
@@ -156,13 +173,6 @@ double lr_factor(const std::string& schedule, int64_t step, int64_t total) {
   if (schedule != "cosine" || total <= 0) return 1.0;
   const double t = std::min(1.0, static_cast<double>(step) / total);
   return 0.05 + 0.95 * 0.5 * (1 + std::cos(M_PI * t));
-}
-
-const std::vector<std::string>& resume_keys() {
-  static const std::vector<std::string> keys = {"input",      "vocab",     "cell",       "layers", "hidden",
-                                                "dropout",    "seq_len",   "batch_size", "lr",     "schedule",
-                                                "clip_value", "clip_norm", "seed"};
-  return keys;
 }
 
 }  // namespace torchlab::text

@@ -6,10 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "torchlab/core/config_fields.h"
 #include "torchlab/core/memory.h"
 #include "torchlab/text/model_options.h"
 
 namespace torchlab::text {
+
+// The text a char-rnn learns when none is given (find_default_corpus looks for it).
+constexpr const char* kDefaultCorpus = "data/moby-dick.txt";
 
 struct CharRnnConfig {
   std::string preset = "default";  // default | tch
@@ -36,7 +40,9 @@ struct CharRnnConfig {
 // The values of a preset: "tch" (tch-rs's example: bytes, 1 LSTM layer of 256, Adam 0.01, clip 0.5 per value,
 // sequence 180, batch 256, 1024-character samples at temperature 1) or "default" (trains better per CPU minute).
 CharRnnConfig preset_config(const std::string& name);
-// Checks every value (UserError naming the flag).
+// The config's fields: JSON keys, CLI flags, checks, what a resume must keep.
+const ConfigFields<CharRnnConfig>& char_rnn_fields();
+// Checks every value (a FieldError naming the field).
 void validate(const CharRnnConfig& c);
 // What training needs in memory, from the config (model.vocab known): parameters, their gradients and Adam's two
 // moments, the checkpoint being encoded, and the activations a batch x seq_len step keeps for backward.
@@ -45,7 +51,5 @@ std::vector<MemoryPart> training_memory(const CharRnnConfig& c);
 double training_step_flops(const CharRnnConfig& c);
 // Learning-rate multiplier at `step` of `total`.
 double lr_factor(const std::string& schedule, int64_t step, int64_t total);
-// Config keys that must match when a run is resumed (epochs and sampling may change).
-const std::vector<std::string>& resume_keys();
 
 }  // namespace torchlab::text

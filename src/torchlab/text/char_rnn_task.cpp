@@ -30,16 +30,12 @@ CharRnnConfig merge_resumed(const train::RunDir& run, const TrainRequest& reques
   const auto task = json_field_or<std::string>(saved, "task", "", run.config_path().string());
   if (task != "char-rnn")
     throw UserError(run.dir().string() + " is not a char-rnn run (its config.json has task '" + task + "')");
-  CharRnnConfig config = CharRnnConfig::from_json(saved);
   auto now = saved;
   const auto asked = request.config.to_json();
   for (const auto& key : request.given)
     if (asked.contains(key)) now[key] = asked[key];
-  train::check_same_config(saved, now, resume_keys(), run.dir());
-  for (const auto* key : {"epochs", "sample_length", "sample_temperature", "impl", "precision"})
-    if (request.given.count(key)) now[key] = asked[key];
-  config = CharRnnConfig::from_json(now);
-  return config;
+  train::check_same_config(saved, now, char_rnn_fields().resume_keys(), run.dir());
+  return CharRnnConfig::from_json(now);
 }
 
 }  // namespace

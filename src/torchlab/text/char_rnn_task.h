@@ -16,7 +16,6 @@
 namespace torchlab::text {
 
 constexpr const char* kCharRnnKind = "char-rnn";
-constexpr const char* kDefaultCorpus = "data/moby-dick.txt";
 
 struct TrainRequest {
   CharRnnConfig config;

@@ -16,8 +16,6 @@ struct ModelOptions {
   std::string impl = "auto";       // auto (fused for LSTM on CPU) | fused | torch
   std::string precision = "fp32";  // fp32 | bf16 (mixed: the fused LSTM's recurrent and output GEMMs on bf16 operands)
 };
-nlohmann::json to_json(const ModelOptions& o);
-ModelOptions model_options_from_json(const nlohmann::json& j);
-void validate(const ModelOptions& o);  // UserError for a bad value
+void validate(const ModelOptions& o);  // a FieldError naming the field for a bad value
 
 }  // namespace torchlab::text

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "torchlab/core/config_fields.h"
+
 namespace torchlab::vision {
 
 struct MnistConfig {
@@ -39,7 +41,8 @@ std::string default_augment(const std::string& model);  // "none" for all three
 // The learning-rate factor at `step` of `total_steps` ("cosine" or "constant"; UserError otherwise).
 double schedule_factor(const std::string& schedule, int64_t step, int64_t total_steps);
 
-// Keys that must match for --resume (epochs may grow; valid_split is checked apart, against the data).
-const std::vector<std::string>& resume_keys();
+// The config's fields: JSON keys, CLI flags, checks, what a resume must keep (epochs may grow; valid_split is
+// checked apart, against the data).
+const ConfigFields<MnistConfig>& mnist_fields();
 
 }  // namespace torchlab::vision

@@ -44,7 +44,9 @@ MnistConfig merge_resumed(const train::RunDir& run, const TrainRequest& request)
     if (asked.contains(key)) now_json[key] = asked[key];
   // Only keys the user set can differ; "auto" classes means "whatever the run has".
   if (request.config.classes == "auto") now_json["classes"] = saved_json.value("classes", "");
-  train::check_same_config(saved_json, now_json, resume_keys(), run.dir());
+  auto keys = mnist_fields().resume_keys();
+  keys.insert(keys.begin(), "task");
+  train::check_same_config(saved_json, now_json, keys, run.dir());
   if (request.given.count("epochs")) config.epochs = request.config.epochs;
   if (request.given.count("data")) config.data = request.config.data;
   return config;
@@ -62,17 +64,11 @@ TrainOutcome train_mnist(const TrainRequest& request) {
     run = dist::open_run_dir(request.resume);
     config = merge_resumed(*run, request);
   }
+  mnist_fields().validate(config);  // 0 epochs, 0 lr and no augment mean the model's defaults
   if (config.data.empty()) config.data = kDefaultMnistDir;
-  if (config.epochs <= 0) config.epochs = default_epochs(config.model);
-  if (config.batch_size < 1) throw UserError("--batch-size " + std::to_string(config.batch_size) + ": must be >= 1");
+  if (config.epochs == 0) config.epochs = default_epochs(config.model);
   if (config.lr == 0) config.lr = default_lr(config.model);
   if (config.augment.empty()) config.augment = default_augment(config.model);
-  if (config.augment != "flip" && config.augment != "none")
-    throw UserError("--augment " + config.augment + ": expected flip or none");
-  if (!(config.lr > 0)) throw UserError("--lr " + std::to_string(config.lr) + ": must be positive");
-  if (config.patience < 0)
-    throw UserError("--patience " + std::to_string(config.patience) + ": must be 0 (off) or more");
-  schedule_factor(config.schedule, 0, 1);  // checks the name
   seed_everything(config.seed);  // the run is its config: a program that drew random numbers before gets the same run
   auto model = make_classifier(config.model, request.device);  // checks --model before the data is read
   if (!request.init_from.empty()) {
@@ -89,8 +85,9 @@ TrainOutcome train_mnist(const TrainRequest& request) {
                     "): the training images changed since the run started");
   config.valid_split = held.fingerprint;
   if (config.batch_size > held.fit.size())
-    throw UserError("--batch-size " + std::to_string(config.batch_size) + " is more than the " +
-                    std::to_string(held.fit.size()) + " training images (after --train-limit and --valid-size)");
+    throw FieldError(
+        "batch_size", std::to_string(config.batch_size),
+        "is more than the " + std::to_string(held.fit.size()) + " training images (after train_limit and valid_size)");
   if (config.classes.empty() || config.classes == "auto")
     config.classes = detect_class_set(config.data, all_train.images);
   const auto classes = class_names(config.classes);

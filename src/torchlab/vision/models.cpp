@@ -1,5 +1,6 @@
 #include "torchlab/vision/models.h"
 
+#include "torchlab/core/config_fields.h"
 #include "torchlab/core/error.h"
 #include "torchlab/vision/fast_ops.h"
 
@@ -63,7 +64,7 @@ std::shared_ptr<Classifier> make_classifier(const std::string& kind, const torch
   else if (kind == "conv")
     model = std::make_shared<ConvNet>();
   else
-    throw UserError("--model " + kind + ": expected linear, mlp or conv");
+    throw FieldError("model", kind, "expected linear, mlp or conv");
   model->to(device);
   if (auto conv = std::dynamic_pointer_cast<ConvNet>(model)) conv->use_channels_last();
   return model;

@@ -38,13 +38,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   expect_user_error_only([&] {
     const auto c = torchlab::text::CharRnnConfig::from_json(j);
     torchlab::train::check_same_config(j, torchlab::text::preset_config("default").to_json(),
-                                       torchlab::text::resume_keys(), "run");
+                                       torchlab::text::char_rnn_fields().resume_keys(), "run");
     torchlab::text::validate(c);
     (void)torchlab::text::lr_factor(c.schedule, 1, c.epochs);
   });
   expect_user_error_only([&] {
     const auto c = torchlab::vision::MnistConfig::from_json(j);
-    torchlab::train::check_same_config(j, c.to_json(), torchlab::vision::resume_keys(), "run");
+    torchlab::train::check_same_config(j, c.to_json(), torchlab::vision::mnist_fields().resume_keys(), "run");
     (void)torchlab::vision::schedule_factor(c.schedule, 1, c.epochs);
   });
   expect_user_error_only([&] {
