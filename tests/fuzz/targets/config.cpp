@@ -52,7 +52,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     c.validate();
     (void)c.layer_sizes();
   });
-  expect_user_error_only([&] { (void)torchlab::text::model_options_from_json(j); });
   expect_user_error_only([&] { (void)torchlab::text::Vocab::from_json(j); });
   if (j.contains("vocab")) expect_user_error_only([&] { (void)torchlab::text::Vocab::from_json(j["vocab"]); });
   return 0;
